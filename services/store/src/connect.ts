@@ -1,0 +1,116 @@
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { DependencyError } from '@parley/errors';
+
+/**
+ * Where the analytics store lives. Exactly one of the two:
+ * - `dataDir`: embedded ClickHouse (chDB) in this process, files under that directory;
+ * - `url`: a ClickHouse server over HTTP (cluster mode).
+ */
+export interface StoreLocation {
+  dataDir?: string;
+  url?: string;
+  database?: string;
+  username?: string;
+  password?: string;
+  /** Upper bound for any read query, enforced by the engine (abort signals do not stop chDB). */
+  maxQuerySeconds?: number;
+}
+
+/**
+ * The two channels the store needs. Reads and writes get separate connections because a chDB
+ * connection runs one query at a time: a 10 ms history lookup must not queue behind a batch insert.
+ */
+export interface StoreConnection {
+  readonly mode: 'embedded' | 'server';
+  /** For queries and DDL. */
+  readonly reader: ClickHouseClient;
+  /** Inserts a TabSeparated body (already encoded) into `table` (columns in table order). */
+  insertTsv(table: string, body: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Settings applied to every query, identically in both modes. chDB applies per-query settings with
+ * SET and they stick on the connection, so settings are only ever given client-wide.
+ */
+function clientSettings(location: StoreLocation): ClickHouseClientConfigOptions['clickhouse_settings'] {
+  return {
+    output_format_json_quote_64bit_integers: 0,
+    session_timezone: 'UTC',
+    max_execution_time: location.maxQuerySeconds ?? 30,
+  };
+}
+
+type ChdbConnection = import('chdb/connection').ChdbConnection;
+type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
+
+async function connectEmbedded(location: StoreLocation & { dataDir: string }): Promise<StoreConnection> {
+  const { createChdbConnection } = await import('chdb/connection');
+  let readConn: ChdbConnection;
+  let writeConn: ChdbConnection;
+  try {
+    readConn = createChdbConnection({ path: location.dataDir });
+    writeConn = createChdbConnection({ path: location.dataDir });
+  } catch (err) {
+    throw new DependencyError(
+      'store_open_failed',
+      `Could not open the embedded ClickHouse store at ${location.dataDir}. ` +
+        'Only one process may use a data directory: stop any other Parley process using it, or set PARLEY_DATA_DIR to another directory.',
+      { cause: err, retryable: false },
+    );
+  }
+  // chdb's Connection type comes from its own copy of client-common; the shapes are identical.
+  const reader = createClient({
+    connection: readConn as unknown as ClientConnection,
+    clickhouse_settings: clientSettings(location),
+  });
+  return {
+    mode: 'embedded',
+    reader,
+    async insertTsv(table, body) {
+      // Raw passthrough: the Buffer goes to chDB's parser without a JS string copy.
+      await writeConn.chdb.rawInsert({ table, values: body, format: 'TabSeparated' });
+    },
+    async close() {
+      await reader.close();
+      await writeConn.close();
+    },
+  };
+}
+
+function connectServer(location: StoreLocation & { url: string }): StoreConnection {
+  const common = {
+    url: location.url,
+    database: location.database ?? 'default',
+    username: location.username ?? 'default',
+    password: location.password ?? '',
+    clickhouse_settings: clientSettings(location),
+  };
+  const reader = createClient(common);
+  const writer = createClient(common);
+  return {
+    mode: 'server',
+    reader,
+    async insertTsv(table, body) {
+      await writer.insert({ table, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated' });
+    },
+    async close() {
+      await Promise.all([reader.close(), writer.close()]);
+    },
+  };
+}
+
+/** Opens the store in the mode the location implies. */
+export async function connectStore(location: StoreLocation): Promise<StoreConnection> {
+  if (location.url && location.dataDir) {
+    throw new DependencyError('store_config_invalid', 'Give the store either a URL (server mode) or a data directory (embedded), not both.', {
+      retryable: false,
+    });
+  }
+  if (location.url) return connectServer({ ...location, url: location.url });
+  if (location.dataDir) return connectEmbedded({ ...location, dataDir: location.dataDir });
+  throw new DependencyError('store_config_invalid', 'The store needs a data directory (embedded) or a ClickHouse URL.', {
+    retryable: false,
+  });
+}
