@@ -1,0 +1,137 @@
+/**
+ * npm run bench:e2e — drives the simulator at increasing rates against the embedded platform and
+ * prints sustained messages/s, ingest-to-queryable latency and process RSS per step; then loads a
+ * large history and times one-device history queries.
+ *
+ *   npm run bench:e2e -- [--rates 5000,10000,20000,30000] [--duration 20] [--devices 200]
+ *                        [--samples 10] [--history-rows 10000000] [--queries 300] [--out FILE]
+ *
+ * The simulator runs as a separate process (its own core), as real devices would.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRootLogger } from '@parley/logger';
+import { loadConfig, startPlatform, type Platform } from '@parley/platform';
+import { tempDir } from '@parley/testkit';
+import { loadHistory, timeHistoryQueries } from './history';
+
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '5000,10000,20000,30000' },
+    duration: { type: 'string', default: '20' },
+    devices: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '10' },
+    'history-rows': { type: 'string', default: '10000000' },
+    queries: { type: 'string', default: '300' },
+    out: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const rates = values.rates.split(',').map(Number);
+const durationS = Number(values.duration);
+const deviceCount = Number(values.devices);
+const samples = Number(values.samples);
+const historyRows = Number(values['history-rows']);
+
+const say = (s: string) => process.stdout.write(s + '\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface StepResult {
+  targetRate: number;
+  achievedRate: number;
+  sustained: boolean;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  lagAtEnd: string;
+  maxRssMiB: number;
+}
+
+async function runStep(platform: Platform, credsFile: string, rate: number): Promise<StepResult> {
+  const warmupS = Math.min(5, Math.max(2, Math.round(durationS / 4)));
+  const sim = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS}s`],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise<void>((r) => sim.once('exit', () => r()));
+  await sleep(warmupS * 1000);
+  platform.ingester.resetLatency();
+  const a0 = platform.broker.stats().accepted;
+  const t0 = performance.now();
+  let maxRss = 0;
+  while (performance.now() - t0 < durationS * 1000) {
+    await sleep(500);
+    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+  }
+  const accepted = platform.broker.stats().accepted - a0;
+  const elapsedS = (performance.now() - t0) / 1000;
+  const lag = (await platform.log.lag('ingester')).lag;
+  const { latencyP50Ms, latencyP99Ms } = platform.ingester.stats();
+  await exited;
+  await platform.drain(120_000);
+  const achieved = accepted / elapsedS;
+  return {
+    targetRate: rate,
+    achievedRate: Math.round(achieved),
+    // Sustained: the broker accepted ≥ 95% of the offered rate and the ingester kept up (lag < 1 s of traffic).
+    sustained: achieved >= 0.95 * rate && Number(lag) < rate,
+    p50Ms: latencyP50Ms,
+    p99Ms: latencyP99Ms,
+    lagAtEnd: String(lag),
+    maxRssMiB: Math.round(maxRss / 2 ** 20),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = await tempDir('parley-bench-');
+  const logger = createRootLogger({ level: 'warn' });
+  const config = {
+    ...loadConfig({ PARLEY_DATA_DIR: dataDir, PARLEY_MQTT_PORT: '0', PARLEY_HTTP_PORT: '0', PARLEY_SIM: 'off', PARLEY_LOG_LEVEL: 'warn' }),
+    connectsPerMinute: 100_000,
+    statusIntervalMs: 0,
+  };
+  say(`bench:e2e — node ${process.version}, data dir ${dataDir}`);
+  const platform = await startPlatform(config, logger);
+  const results: StepResult[] = [];
+  try {
+    const perModel = Math.ceil(deviceCount / 3);
+    const creds = [];
+    for (const [model, firmware] of [['fridge-x1', '1.4.2'], ['washer-w2', '2.0.1'], ['heatpump-h3', '3.1.0']] as const) {
+      creds.push(...(await platform.registry.provisionDevices({ model, firmware, count: perModel })));
+    }
+    const credsFile = join(dataDir, 'bench-fleet.json');
+    await writeFile(credsFile, JSON.stringify(creds.slice(0, deviceCount).map((d) => ({ id: d.id, secret: d.secret, model: d.model, firmware: d.firmware }))));
+    say(`${deviceCount} devices, ${samples} samples/message, ${durationS} s per step (after warm-up)\n`);
+    say('target msg/s | achieved msg/s | sustained | ingest→queryable p50 / p99 ms | lag at end | max RSS MiB');
+    for (const rate of rates) {
+      const r = await runStep(platform, credsFile, rate);
+      results.push(r);
+      say(
+        `${String(r.targetRate).padStart(12)} | ${String(r.achievedRate).padStart(14)} | ${(r.sustained ? 'yes' : 'no').padStart(9)} | ${String(r.p50Ms ?? '-').padStart(14)} / ${String(r.p99Ms ?? '-').padEnd(14)} | ${r.lagAtEnd.padStart(10)} | ${r.maxRssMiB}`,
+      );
+    }
+    let history = null;
+    if (historyRows > 0) {
+      say(`\nloading a history of ${historyRows.toLocaleString('en')} samples …`);
+      const loaded = await loadHistory(platform.store, historyRows, (done) => process.stdout.write(`\r  ${done.toLocaleString('en')} samples`));
+      say(`\r  loaded ${loaded.samples.toLocaleString('en')} samples in ${loaded.seconds.toFixed(1)} s (${Math.round(loaded.samples / loaded.seconds).toLocaleString('en')} samples/s)`);
+      history = await timeHistoryQueries(platform.store, loaded.deviceIds, Number(values.queries));
+      say(`  one-device history, 500 rows (conversation page): p50 ${history.conversation.p50.toFixed(1)} ms, p99 ${history.conversation.p99.toFixed(1)} ms`);
+      say(`  one-device metric series, 500 buckets:            p50 ${history.series.p50.toFixed(1)} ms, p99 ${history.series.p99.toFixed(1)} ms`);
+    }
+    if (values.out) {
+      await mkdir(join(values.out, '..'), { recursive: true });
+      await writeFile(values.out, JSON.stringify({ at: new Date().toISOString(), node: process.version, deviceCount, samples, durationS, results, history }, null, 2));
+    }
+  } finally {
+    await platform.stop();
+    if (!values.keep) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:e2e failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
