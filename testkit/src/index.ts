@@ -13,3 +13,4 @@ export async function tempDir(prefix = 'parley-test-'): Promise<string> {
 export { waitFor } from './wait-for';
 export { connectDevice, publishAndWait, type DeviceConnection } from './device-client';
 export { spawnPlatform, type SpawnedPlatform } from './spawn-platform';
+export { testUplink, testUplinkBytes } from './uplinks';

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromUplinkRecord, openFileLog, type TelemetryLog, type UplinkLogEntry } from '@parley/log';
 import { silentLogger } from '@parley/logger';
-import { encodeUplink, type Uplink } from '@parley/proto';
 import { openEmbeddedRegistry, type ProvisionedDevice, type Registry } from '@parley/registry';
-import { connectDevice, publishAndWait, waitFor, type DeviceConnection } from '@parley/testkit';
+import { connectDevice, publishAndWait, testUplinkBytes as uplink, waitFor, type DeviceConnection } from '@parley/testkit';
 import { CONNACK, createBroker, type Broker } from './index';
 
 const logger = silentLogger();
@@ -18,21 +17,6 @@ let url: string;
 let devA: ProvisionedDevice;
 let devB: ProvisionedDevice;
 const open: DeviceConnection[] = [];
-
-function uplink(deviceId: string, seq: number, extra: Partial<Uplink> = {}): Uint8Array {
-  return encodeUplink({
-    schemaVersion: 1,
-    deviceId,
-    bootId: 'b1',
-    seq,
-    deviceTimeMs: Date.now(),
-    firmware: '1.0.0',
-    samples: [{ metric: 'temp_c', value: 4.5, timeMs: 0 }],
-    events: [],
-    commandResults: [],
-    ...extra,
-  });
-}
 
 async function connect(creds: { id: string; secret: string; clientId?: string }): Promise<DeviceConnection> {
   const c = await connectDevice(url, creds);

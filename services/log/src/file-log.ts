@@ -1,9 +1,9 @@
 import { mkdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockDir, type DirLock } from '@parley/dir-lock';
 import type { Logger } from '@parley/logger';
 import { GroupConsumer } from './consumer';
-import { acquireDirLock, type DirLock } from './dir-lock';
-import { closedError, failedStateError, invalidOptionsError } from './errors';
+import { closedError, failedStateError, invalidOptionsError, LogErrorCode } from './errors';
 import { fsyncDir, hasErrnoCode } from './fs-util';
 import { GroupCommitter } from './group-commit';
 import { LogCursor } from './log-cursor';
@@ -46,6 +46,8 @@ export interface FileLogOptions {
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
+/** The directory lock: JSON holder (pid, hostname, …), see `@parley/dir-lock`. */
+const LOCK_FILE = 'LOCK';
 
 /**
  * Opens (creating if needed) the embedded file log in `dir`: one partition (0) stored as
@@ -59,7 +61,13 @@ export async function openFileLog(options: FileLogOptions): Promise<TelemetryLog
   const settings = validate(options);
   const log = options.log.child({ component: 'file-log', dir: options.dir });
   await mkdir(options.dir, { recursive: true });
-  const lock = await acquireDirLock(options.dir, log);
+  const lock = await lockDir(options.dir, {
+    fileName: LOCK_FILE,
+    errorCode: LogErrorCode.locked,
+    purpose: 'file log',
+    why: 'Two writers on one segment would interleave records and corrupt the log.',
+    log,
+  });
   let activeFile: FileHandle | null = null;
   try {
     const recovered = await recoverLog(options.dir, log);

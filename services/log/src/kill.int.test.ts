@@ -41,7 +41,7 @@ describe('file log durability under kill -9', () => {
     const lines = stdout.split('\n').slice(1, -1);
     const acks = lines.map((l) => l.split(' ').map(Number) as [number, number]);
     expect(acks.length).toBeGreaterThanOrEqual(3000);
-    expect((await readFile(join(dir, 'LOCK'), 'utf8')).trim()).toBe(String(child.pid));
+    expect(JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8'))).toMatchObject({ pid: child.pid });
 
     // The dead child's LOCK is stale: reopening takes it over and recovers the torn tail.
     const log = await openFileLog({ dir, log: silentLogger(), segmentBytes: 64 * 1024 });

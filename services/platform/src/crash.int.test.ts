@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeUplink } from '@parley/proto';
-import { connectDevice, spawnPlatform, tempDir, waitFor, type SpawnedPlatform } from '@parley/testkit';
+import { connectDevice, spawnPlatform, tempDir, testUplinkBytes, waitFor, type SpawnedPlatform } from '@parley/testkit';
 
 const running: SpawnedPlatform[] = [];
 const dirs: string[] = [];
@@ -57,17 +56,7 @@ describe('crash safety of the embedded platform (separate process)', () => {
     const bootTime = Date.now();
     const publishOne = (): Promise<void> => {
       const s = ++seq;
-      const payload = encodeUplink({
-        schemaVersion: 1,
-        deviceId: dev!.id,
-        bootId: 'crash-boot',
-        seq: s,
-        deviceTimeMs: bootTime + s,
-        firmware: '1.4.2',
-        samples: [{ metric: 'temp_c', value: s, timeMs: 0 }],
-        events: [],
-        commandResults: [],
-      });
+      const payload = testUplinkBytes(dev!.id, s, { bootId: 'crash-boot', deviceTimeMs: bootTime + s, firmware: '1.4.2' });
       return new Promise((resolve) => {
         conn.client.publish(`devices/${dev!.id}/up`, Buffer.from(payload), { qos: 1 }, (err) => {
           if (!err) acked.add(s);

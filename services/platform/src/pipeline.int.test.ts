@@ -2,29 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet } from '@parley/firmware-sim';
 import { startIngester } from '@parley/ingester';
 import { silentLogger } from '@parley/logger';
-import { encodeUplink, type Uplink } from '@parley/proto';
 import type { ProvisionedDevice } from '@parley/registry';
-import { connectDevice, publishAndWait, waitFor } from '@parley/testkit';
+import { connectDevice, publishAndWait, testUplinkBytes as uplink, waitFor } from '@parley/testkit';
 import { startTestPlatform, type TestPlatform } from './testing';
 
 // One platform for the file: chDB allows one data directory per process.
 let p: TestPlatform;
 let fleetDevices: ProvisionedDevice[];
-
-function uplink(deviceId: string, seq: number, extra: Partial<Uplink> = {}): Uint8Array {
-  return encodeUplink({
-    schemaVersion: 1,
-    deviceId,
-    bootId: 'test-boot',
-    seq,
-    deviceTimeMs: Date.now(),
-    firmware: '9.9.9',
-    samples: [{ metric: 'temp_c', value: seq, timeMs: 0 }],
-    events: [],
-    commandResults: [],
-    ...extra,
-  });
-}
 
 type Item = { kind: string; id: string; seq?: number; bootId?: string; samples?: unknown[] };
 

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeUplink } from '@parley/proto';
-import { connectDevice, publishAndWait, tempDir } from '@parley/testkit';
+import { connectDevice, publishAndWait, tempDir, testUplinkBytes } from '@parley/testkit';
 import { startTestPlatform, type TestPlatform } from './testing';
 import { rm } from 'node:fs/promises';
 
@@ -16,17 +15,7 @@ async function publishRange(platform: TestPlatform, dev: { id: string; secret: s
   const conn = await connectDevice(platform.mqttUrl, dev);
   try {
     for (const seq of seqs) {
-      const payload = encodeUplink({
-        schemaVersion: 1,
-        deviceId: dev.id,
-        bootId: 'restart-boot',
-        seq,
-        deviceTimeMs: 1_767_225_600_000 + seq * 1000,
-        firmware: '1.0.0',
-        samples: [{ metric: 'temp_c', value: seq, timeMs: 0 }],
-        events: [],
-        commandResults: [],
-      });
+      const payload = testUplinkBytes(dev.id, seq, { bootId: 'restart-boot', deviceTimeMs: 1_767_225_600_000 + seq * 1000 });
       await publishAndWait(conn.client, `devices/${dev.id}/up`, payload);
     }
   } finally {

@@ -1,7 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { lockDir, type DirLock } from '@parley/dir-lock';
 import type { Logger } from '@parley/logger';
-import { lockDataDir, type DataDirLock } from './data-dir-lock';
+
+/** Name of the lock file inside an open PGlite data dir (JSON holder, see `@parley/dir-lock`). */
+export const LOCK_FILE_NAME = 'pglite.lock';
 
 /**
  * The registry's whole view of a SQL database: PostgreSQL dialect, `$1…$n` parameters.
@@ -40,15 +43,22 @@ export interface PgliteOptions {
 
 /**
  * Opens PGlite (PostgreSQL compiled to WASM, in this process) behind the {@link Sql} seam.
- * A data dir is locked (`pglite.lock`, see `lockDataDir`) before PGlite touches it: one PGlite per
- * data dir, ever. First open of a new dir runs initdb (seconds); reopening is much faster.
+ * A data dir is locked (`pglite.lock`, see `lockDir` in `@parley/dir-lock`) before PGlite touches
+ * it: one PGlite per data dir, ever; a locked one fails with `registry_data_dir_locked`.
+ * First open of a new dir runs initdb (seconds); reopening is much faster.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<Sql> {
   // Loaded on demand so the cluster mode (pg) never pulls the WASM engine in.
   const { PGlite } = await import('@electric-sql/pglite');
   if (options.dataDir === undefined) return pgliteSql(await PGlite.create());
   await mkdir(options.dataDir, { recursive: true });
-  const lock = await lockDataDir(options.dataDir, options.log);
+  const lock = await lockDir(options.dataDir, {
+    fileName: LOCK_FILE_NAME,
+    errorCode: 'registry_data_dir_locked',
+    purpose: 'registry (PGlite)',
+    why: 'PGlite corrupts a data dir opened by two processes at once.',
+    log: options.log,
+  });
   try {
     return pgliteSql(await PGlite.create({ dataDir: lock.dir }), lock);
   } catch (err) {
@@ -61,7 +71,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Sql> {
  * Wraps an open PGlite instance as {@link Sql}; `close()` closes it (and releases `lock`).
  * For callers that build PGlite themselves (extensions, a pre-initialised dump in tests).
  */
-export function pgliteSql(db: PGlite, lock?: DataDirLock): Sql {
+export function pgliteSql(db: PGlite, lock?: DirLock): Sql {
   let closing: Promise<void> | undefined;
   return {
     async query<T>(text: string, params?: readonly unknown[]): Promise<T[]> {

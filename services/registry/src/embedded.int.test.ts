@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE_NAME } from './data-dir-lock';
+import { LOCK_FILE_NAME } from './db';
 import { openEmbeddedRegistry } from './embedded';
 
 const log = silentLogger();
@@ -71,7 +71,7 @@ describe('openEmbeddedRegistry', () => {
     const refused = await openInChild(dataDir);
     expect(refused.code).toBe(3);
     expect(refused.output).toContain('registry_data_dir_locked');
-    expect(refused.output).toContain(`Data dir ${dataDir} is in use by process ${process.pid}`);
+    expect(refused.output).toContain(`Cannot lock ${dataDir} for the registry (PGlite): it is locked by process ${process.pid}`);
     await registry.close();
 
     const opened = await openInChild(dataDir);

@@ -6,8 +6,7 @@
 export type { DevicePage, DeviceRecord, DeviceStatus, ListDevicesQuery, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 export { createRegistry } from './sql-registry';
 export { openEmbeddedRegistry, type EmbeddedRegistryOptions } from './embedded';
-export { openPglite, pgliteSql, type PgliteOptions, type Sql } from './db';
-export { LOCK_FILE_NAME } from './data-dir-lock';
+export { LOCK_FILE_NAME, openPglite, pgliteSql, type PgliteOptions, type Sql } from './db';
 export { loadMigrations, migrate, type Migration } from './migrate';
 export { DEVICE_ID_PATTERN, isDeviceId } from './device-id';
 export { FIRMWARE_PATTERN, MAX_PAGE_LIMIT, MAX_PROVISION_COUNT, MODEL_PATTERN } from './validate';
