@@ -9,9 +9,10 @@
  * The simulator runs as a separate process (its own core), as real devices would.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Session } from 'node:inspector/promises';
 import { createRootLogger } from '@parley/logger';
 import { loadConfig, startPlatform, type Platform } from '@parley/platform';
 import { tempDir } from '@parley/testkit';
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '300' },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    /** Writes a CPU profile of the main thread during each measured window to this directory. */
+    profile: { type: 'string' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -46,19 +49,36 @@ interface StepResult {
   p99Ms: number | null;
   lagAtEnd: string;
   maxRssMiB: number;
+  /** CPU used during the measured window, in cores (1.0 = one core busy). */
+  platformCores: number;
+  simCores: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
 }
 
 async function runStep(platform: Platform, credsFile: string, rate: number): Promise<StepResult> {
   const warmupS = Math.min(5, Math.max(2, Math.round(durationS / 4)));
   const sim = spawn(
     process.execPath,
-    ['--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS}s`],
+    ['--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS + 30}s`],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((r) => sim.once('exit', () => r()));
   await sleep(warmupS * 1000);
   platform.ingester.resetLatency();
   const a0 = platform.broker.stats().accepted;
+  const cpu0 = [await cpuSeconds(process.pid), await cpuSeconds(sim.pid!)];
+  const profiler = values.profile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const t0 = performance.now();
   let maxRss = 0;
   while (performance.now() - t0 < durationS * 1000) {
@@ -67,8 +87,16 @@ async function runStep(platform: Platform, credsFile: string, rate: number): Pro
   }
   const accepted = platform.broker.stats().accepted - a0;
   const elapsedS = (performance.now() - t0) / 1000;
+  const cpu1 = [await cpuSeconds(process.pid), await cpuSeconds(sim.pid!)];
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await mkdir(values.profile!, { recursive: true });
+    await writeFile(join(values.profile!, `e2e-${rate}.cpuprofile`), JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const lag = (await platform.log.lag('ingester')).lag;
   const { latencyP50Ms, latencyP99Ms } = platform.ingester.stats();
+  sim.kill('SIGTERM'); // the simulator stops cleanly: it waits for its in-flight PUBACKs
   await exited;
   await platform.drain(120_000);
   const achieved = accepted / elapsedS;
@@ -81,6 +109,8 @@ async function runStep(platform: Platform, credsFile: string, rate: number): Pro
     p99Ms: latencyP99Ms,
     lagAtEnd: String(lag),
     maxRssMiB: Math.round(maxRss / 2 ** 20),
+    platformCores: Math.round(((cpu1[0]! - cpu0[0]!) / elapsedS) * 100) / 100,
+    simCores: Math.round(((cpu1[1]! - cpu0[1]!) / elapsedS) * 100) / 100,
   };
 }
 
@@ -104,12 +134,12 @@ async function main(): Promise<void> {
     const credsFile = join(dataDir, 'bench-fleet.json');
     await writeFile(credsFile, JSON.stringify(creds.slice(0, deviceCount).map((d) => ({ id: d.id, secret: d.secret, model: d.model, firmware: d.firmware }))));
     say(`${deviceCount} devices, ${samples} samples/message, ${durationS} s per step (after warm-up)\n`);
-    say('target msg/s | achieved msg/s | sustained | ingest→queryable p50 / p99 ms | lag at end | max RSS MiB');
+    say('target msg/s | achieved msg/s | sustained | ingest→queryable p50 / p99 ms | lag at end | max RSS MiB | CPU cores platform / sim');
     for (const rate of rates) {
       const r = await runStep(platform, credsFile, rate);
       results.push(r);
       say(
-        `${String(r.targetRate).padStart(12)} | ${String(r.achievedRate).padStart(14)} | ${(r.sustained ? 'yes' : 'no').padStart(9)} | ${String(r.p50Ms ?? '-').padStart(14)} / ${String(r.p99Ms ?? '-').padEnd(14)} | ${r.lagAtEnd.padStart(10)} | ${r.maxRssMiB}`,
+        `${String(r.targetRate).padStart(12)} | ${String(r.achievedRate).padStart(14)} | ${(r.sustained ? 'yes' : 'no').padStart(9)} | ${String(r.p50Ms ?? '-').padStart(14)} / ${String(r.p99Ms ?? '-').padEnd(14)} | ${r.lagAtEnd.padStart(10)} | ${String(r.maxRssMiB).padStart(11)} | ${r.platformCores} / ${r.simCores}`,
       );
     }
     let history = null;

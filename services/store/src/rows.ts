@@ -1,4 +1,4 @@
-import { TsvBuilder, tsvBinary, tsvNumberArray, tsvString, tsvStringArray, tsvTime } from './tsv';
+import { TsvBuilder, tsvBinary, tsvString, tsvStringArray, tsvTime } from './tsv';
 
 /** One accepted device message, times already resolved to absolute device-clock milliseconds. */
 export interface UplinkRow {
@@ -44,17 +44,34 @@ export interface DownlinkRow {
 /** Maximum raw bytes kept per dead letter; larger payloads are cut (raw_size keeps the real size). */
 export const DEAD_LETTER_RAW_LIMIT = 256 * 1024;
 
+/** The `extras` JSON of an uplink row: '' for the common message with no events or results. */
+export function uplinkExtras(r: Pick<UplinkRow, 'events' | 'commandResults'>): string {
+  if (r.events.length === 0 && r.commandResults.length === 0) return '';
+  return JSON.stringify({
+    events: r.events.map((e) => ({ code: e.code, severity: e.severity, t: e.timeMs, message: e.message, attributes: e.attributes })),
+    results: r.commandResults.map((c) => ({ id: c.commandId, status: c.status, t: c.timeMs, detail: c.detail })),
+  });
+}
+
 export function encodeUplinks(rows: readonly UplinkRow[]): Buffer {
   const out = new TsvBuilder();
   for (const r of rows) {
-    const metrics = new Array<string>(r.samples.length);
-    const values = new Array<number>(r.samples.length);
-    const times = new Array<number>(r.samples.length);
-    for (let i = 0; i < r.samples.length; i++) {
+    const n = r.samples.length;
+    const metrics = new Array<string>(n);
+    let values = '[';
+    let offsets = '[';
+    let anyOffset = false;
+    for (let i = 0; i < n; i++) {
       const s = r.samples[i]!;
       metrics[i] = s.metric;
-      values[i] = s.value;
-      times[i] = s.timeMs;
+      const offset = s.timeMs - r.deviceTimeMs;
+      if (offset !== 0) anyOffset = true;
+      if (i > 0) {
+        values += ',';
+        offsets += ',';
+      }
+      values += s.value;
+      offsets += offset;
     }
     out.text(
       tsvString(r.deviceId) +
@@ -73,27 +90,11 @@ export function encodeUplinks(rows: readonly UplinkRow[]): Buffer {
         '\t' +
         tsvStringArray(metrics) +
         '\t' +
-        tsvNumberArray(values) +
+        values +
+        ']\t' +
+        (anyOffset ? offsets + ']' : '[]') +
         '\t' +
-        tsvNumberArray(times) +
-        '\t' +
-        tsvStringArray(r.events.map((e) => e.code)) +
-        '\t' +
-        tsvStringArray(r.events.map((e) => e.severity)) +
-        '\t' +
-        tsvNumberArray(r.events.map((e) => e.timeMs)) +
-        '\t' +
-        tsvStringArray(r.events.map((e) => e.message)) +
-        '\t' +
-        tsvStringArray(r.events.map((e) => JSON.stringify(e.attributes))) +
-        '\t' +
-        tsvStringArray(r.commandResults.map((c) => c.commandId)) +
-        '\t' +
-        tsvStringArray(r.commandResults.map((c) => c.status)) +
-        '\t' +
-        tsvNumberArray(r.commandResults.map((c) => c.timeMs)) +
-        '\t' +
-        tsvStringArray(r.commandResults.map((c) => c.detail)) +
+        tsvString(uplinkExtras(r)) +
         '\t',
     );
     out.binary(tsvBinary(r.raw));

@@ -68,6 +68,25 @@ describe('store (embedded chDB)', () => {
     expect(item.commandResults).toEqual([{ commandId: 'cmd-1', status: 'succeeded', time: new Date(T0 + 700).toISOString(), detail: 'done' }]);
   });
 
+  it('keeps each sample at its own time when it differs from the message time', async () => {
+    const row = uplink('dev-offsets', 1, {
+      samples: [
+        { metric: 'temp_c', value: 1, timeMs: T0 - 120_000 },
+        { metric: 'temp_c', value: 2, timeMs: T0 + 1000 },
+      ],
+    });
+    await store.insertUplinks([row]);
+    const page = await store.conversation({ deviceId: 'dev-offsets', fromMs: 0, toMs: T0 + 3600_000, limit: 10, order: 'asc' });
+    const item = page.items[0]!;
+    if (item.kind !== 'uplink') throw new Error('expected an uplink');
+    expect(item.samples.map((s) => s.time)).toEqual([new Date(T0 - 120_000).toISOString(), new Date(T0 + 1000).toISOString()]);
+    const series = await store.metricSeries({ deviceId: 'dev-offsets', metric: 'temp_c', fromMs: T0 - 180_000, toMs: T0 + 60_000, bucketSeconds: 60 });
+    expect(series.buckets.map((b) => [b.time, b.count])).toEqual([
+      [new Date(T0 - 120_000).toISOString(), 1],
+      [new Date(T0).toISOString(), 1],
+    ]);
+  });
+
   it('shows a re-delivered message once, even across separate inserts', async () => {
     const rows = [1, 2, 3].map((s) => uplink('dev-dup', s));
     await store.insertUplinks(rows);

@@ -44,11 +44,6 @@ export function tsvStringArray(items: readonly string[]): string {
   return out + ']';
 }
 
-/** Array of numbers (Float64 / Int64 / UInt). Callers guarantee finiteness. */
-export function tsvNumberArray(items: readonly number[]): string {
-  return '[' + items.join(',') + ']';
-}
-
 /** DateTime64(3) from epoch milliseconds, as decimal seconds (unambiguous in text formats). */
 export function tsvTime(ms: number): string {
   const whole = Math.floor(ms / 1000);

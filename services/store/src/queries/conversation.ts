@@ -55,16 +55,13 @@ interface UplinkSqlRow {
   firmware: string;
   sample_metrics: string[];
   sample_values: number[];
-  sample_times: number[];
-  event_codes: string[];
-  event_severities: string[];
-  event_times: number[];
-  event_messages: string[];
-  event_attributes: string[];
-  result_ids: string[];
-  result_statuses: string[];
-  result_times: number[];
-  result_details: string[];
+  sample_offsets: number[];
+  extras: string;
+}
+
+interface Extras {
+  events: { code: string; severity: string; t: number; message: string; attributes: Record<string, string> }[];
+  results: { id: string; status: string; t: number; detail: string }[];
 }
 
 interface DownlinkSqlRow {
@@ -77,28 +74,25 @@ interface DownlinkSqlRow {
 }
 
 function toUplinkItem(r: UplinkSqlRow): UplinkItem {
+  const t = Number(r.t);
+  const time = iso(t);
+  const extras: Extras = r.extras ? (JSON.parse(r.extras) as Extras) : { events: [], results: [] };
+  const offsets = r.sample_offsets;
   return {
     kind: 'uplink',
     id: r.id,
-    time: iso(r.t),
+    time,
     receivedAt: iso(r.r),
     bootId: r.boot_id,
     seq: Number(r.seq),
     firmware: r.firmware,
-    samples: r.sample_metrics.map((metric, i) => ({ metric, value: r.sample_values[i]!, time: iso(r.sample_times[i]!) })),
-    events: r.event_codes.map((code, i) => ({
-      code,
-      severity: r.event_severities[i]!,
-      time: iso(r.event_times[i]!),
-      message: r.event_messages[i]!,
-      attributes: JSON.parse(r.event_attributes[i]!) as Record<string, string>,
-    })),
-    commandResults: r.result_ids.map((commandId, i) => ({
-      commandId,
-      status: r.result_statuses[i]!,
-      time: iso(r.result_times[i]!),
-      detail: r.result_details[i]!,
-    })),
+    // Most samples carry the message's own time (offset 0, stored as []): reuse its ISO string.
+    samples: r.sample_metrics.map((metric, i) => {
+      const offset = Number(offsets[i] ?? 0);
+      return { metric, value: r.sample_values[i]!, time: offset === 0 ? time : iso(t + offset) };
+    }),
+    events: extras.events.map((e) => ({ code: e.code, severity: e.severity, time: iso(e.t), message: e.message, attributes: e.attributes })),
+    commandResults: extras.results.map((c) => ({ commandId: c.id, status: c.status, time: iso(c.t), detail: c.detail })),
   };
 }
 
@@ -136,8 +130,7 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
   const upT = 'toUnixTimestamp64Milli(device_time)';
   const uplinkSql = `
     SELECT ${upT} AS t, ${upId} AS id, toUnixTimestamp64Milli(received_at) AS r, boot_id, seq, firmware,
-           sample_metrics, sample_values, sample_times, event_codes, event_severities, event_times,
-           event_messages, event_attributes, result_ids, result_statuses, result_times, result_details
+           sample_metrics, sample_values, sample_offsets, extras
     FROM uplinks FINAL
     WHERE ${range.replaceAll('%T', 'device_time')} AND ${afterCursorSql(UPLINK_RANK, cursor, q.order, upT, upId)}
     ORDER BY t ${dir}, id ${dir}
