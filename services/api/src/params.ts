@@ -36,6 +36,12 @@ export const deviceIdParam = {
   description: 'Device id',
 } as const;
 
+/** Path params of every per-device route. */
+export const deviceParams = { type: 'object', properties: { id: deviceIdParam }, required: ['id'] } as const;
+
+/** The [from, to) query parameters every time-ranged route takes. */
+export const rangeQuery = { from: timeParam, to: timeParam } as const;
+
 export const errorResponse = {
   type: 'object',
   properties: {

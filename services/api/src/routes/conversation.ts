@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
-import { deviceIdParam, errorResponses, parseRange, timeParam } from '../params';
+import { deviceParams, errorResponses, parseRange, rangeQuery } from '../params';
 import { requireDevice } from './devices';
 
 const time = { type: 'string', format: 'date-time' } as const;
@@ -60,13 +60,12 @@ export const conversationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
           'Re-sent messages appear once. Page with `cursor` (the previous page\'s `nextCursor`).',
         tags: ['conversation'],
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { id: deviceIdParam }, required: ['id'] },
+        params: deviceParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: timeParam,
-            to: timeParam,
+            ...rangeQuery,
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
             cursor: { type: 'string', maxLength: 400 },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
-import { deviceIdParam, errorResponses, parseRange, timeParam } from '../params';
+import { deviceIdParam, errorResponses, parseRange, rangeQuery } from '../params';
 
 export const deadLetterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Querystring: { deviceId?: string; reason?: string; from?: string; to?: string; limit?: number; cursor?: string } }>(
@@ -17,8 +17,7 @@ export const deadLetterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
           properties: {
             deviceId: deviceIdParam,
             reason: { type: 'string', pattern: '^[a-z_]{1,64}$' },
-            from: timeParam,
-            to: timeParam,
+            ...rangeQuery,
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
             cursor: { type: 'string', maxLength: 400 },
           },

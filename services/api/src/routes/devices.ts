@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { NotFoundError } from '@parley/errors';
 import type { ApiDeps, DeviceView } from '../deps';
-import { deviceIdParam, errorResponses } from '../params';
+import { deviceParams, errorResponses } from '../params';
 
 const deviceSchema = {
   type: 'object',
@@ -63,7 +63,7 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'One device',
         tags: ['devices'],
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { id: deviceIdParam }, required: ['id'] },
+        params: deviceParams,
         response: { 200: deviceSchema, ...errorResponses },
       },
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
-import { deviceIdParam, errorResponses, parseRange, timeParam } from '../params';
+import { deviceIdParam, deviceParams, errorResponses, parseRange, rangeQuery } from '../params';
 import { requireDevice } from './devices';
 
 /** At most this many buckets per response; a coarser bucket is chosen when none is given. */
@@ -16,8 +16,8 @@ export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'Metrics a device reported in a time range',
         tags: ['metrics'],
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { id: deviceIdParam }, required: ['id'] },
-        querystring: { type: 'object', additionalProperties: false, properties: { from: timeParam, to: timeParam } },
+        params: deviceParams,
+        querystring: { type: 'object', additionalProperties: false, properties: rangeQuery },
         response: {
           200: {
             type: 'object',
@@ -55,8 +55,7 @@ export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: timeParam,
-            to: timeParam,
+            ...rangeQuery,
             bucket: { type: 'integer', minimum: 1, maximum: 31 * 86400, description: 'Bucket width in seconds (default: range / 500)' },
           },
         },
