@@ -1,0 +1,71 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFileLog, toUplinkRecord, type TelemetryLog } from '@parley/log';
+import { silentLogger } from '@parley/logger';
+import { openStore, type Store } from '@parley/store';
+import { tempDir, testUplinkBytes, waitFor } from '@parley/testkit';
+import { startIngester } from './index';
+
+const logger = silentLogger();
+let dir: string;
+let log: TelemetryLog;
+let store: Store;
+
+beforeAll(async () => {
+  dir = await tempDir('parley-ingester-');
+  log = await openFileLog({ dir: join(dir, 'log'), log: logger });
+  store = await openStore({ location: { dataDir: join(dir, 'clickhouse') }, log: logger });
+});
+
+afterAll(async () => {
+  await log?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const record = (deviceId: string, payload: Uint8Array, verdict = 'ok', detail = '') =>
+  toUplinkRecord({ deviceId, topic: `devices/${deviceId}/up`, receivedAtMs: Date.now(), verdict, detail }, Buffer.from(payload));
+
+describe('ingester', () => {
+  it('retries a batch whose insert failed, commits only after success, and stores it once', async () => {
+    // The real store, with its first two uplink inserts failing as a broken connection would.
+    let failuresLeft = 2;
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      insertUplinks: async (rows: Parameters<Store['insertUplinks']>[0]) => {
+        if (failuresLeft-- > 0) throw new Error('simulated ClickHouse outage');
+        return store.insertUplinks(rows);
+      },
+    });
+    await log.append([1, 2, 3].map((seq) => record('dev-retry', testUplinkBytes('dev-retry', seq))));
+    const lagBefore = (await log.lag('ingester-retry')).lag;
+    expect(lagBefore).toBe(3n);
+    const ingester = await startIngester({ log, store: flaky, logger, group: 'ingester-retry', maxBatchWaitMs: 5 });
+    try {
+      await waitFor('the batch to be stored', async () => (await log.lag('ingester-retry')).lag === 0n, 30_000);
+      expect(ingester.stats().failedBatches).toBe(2);
+      expect(ingester.stats().uplinks).toBe(3);
+    } finally {
+      await ingester.stop();
+    }
+    const page = await store.conversation({ deviceId: 'dev-retry', fromMs: 0, toMs: Date.now() + 60_000, limit: 10, order: 'asc' });
+    expect(page.items.map((i) => (i.kind === 'uplink' ? i.seq : -1))).toEqual([1, 2, 3]);
+  });
+
+  it('turns broker-rejected and undecodable records into dead letters with their reason', async () => {
+    await log.append([
+      record('dev-dl', Buffer.from([0x01, 0x02]), 'payload_too_large', 'payload is 99999 bytes; the limit is 2'),
+      record('dev-dl', Buffer.from([0xff, 0xff, 0xff]), 'ok'), // accepted by an older broker, undecodable here
+      record('dev-dl', testUplinkBytes('someone-else', 1), 'ok'),
+    ]);
+    const ingester = await startIngester({ log, store, logger, group: 'ingester-dl', maxBatchWaitMs: 5 });
+    try {
+      await waitFor('all records ingested', async () => (await log.lag('ingester-dl')).lag === 0n, 30_000);
+    } finally {
+      await ingester.stop();
+    }
+    const dl = await store.deadLetters({ deviceId: 'dev-dl', fromMs: 0, toMs: Date.now() + 60_000, limit: 10 });
+    expect(dl.items.map((i) => i.reason).sort()).toEqual(['decode_failed', 'device_id_mismatch', 'payload_too_large']);
+    expect(dl.items.find((i) => i.reason === 'payload_too_large')?.detail).toContain('99999 bytes');
+  });
+});
