@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const dataDir = await tempDir('parley-bench-');
   const logger = createRootLogger({ level: 'warn' });
   const config = {
-    ...loadConfig({ PARLEY_DATA_DIR: dataDir, PARLEY_MQTT_PORT: '0', PARLEY_HTTP_PORT: '0', PARLEY_SIM: 'off', PARLEY_LOG_LEVEL: 'warn' }),
+    ...loadConfig({ ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_MQTT_PORT: '0', PARLEY_HTTP_PORT: '0', PARLEY_SIM: 'off', PARLEY_LOG_LEVEL: 'warn' }),
     connectsPerMinute: 100_000,
     statusIntervalMs: 0,
   };

@@ -88,7 +88,7 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
 
   const consumer: LogConsumer = await options.log.consume({
     group: options.group ?? INGESTER_GROUP,
-    maxBatchRecords: options.maxBatchRecords ?? 5000,
+    maxBatchRecords: options.maxBatchRecords ?? 20_000,
     maxBatchWaitMs: options.maxBatchWaitMs ?? 100,
     handler: handle,
     onHandlerError: (err, attempt) => {

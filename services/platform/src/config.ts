@@ -49,7 +49,7 @@ export const ENV: Record<keyof PlatformConfig, { env: string; default?: string; 
   logLevel: { env: 'PARLEY_LOG_LEVEL', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   maxPayloadBytes: { env: 'PARLEY_MAX_PAYLOAD_BYTES', default: '65536', doc: 'Largest accepted device payload; larger ones are dead-lettered' },
   connectsPerMinute: { env: 'PARLEY_CONNECTS_PER_MINUTE', default: '12', doc: 'MQTT connection attempts allowed per device per minute (burst: half of it)' },
-  ingestBatchRecords: { env: 'PARLEY_INGEST_BATCH_RECORDS', default: '5000', doc: 'Most log records per ClickHouse insert' },
+  ingestBatchRecords: { env: 'PARLEY_INGEST_BATCH_RECORDS', default: '20000', doc: 'Most log records per ClickHouse insert (large batches only form under backlog)' },
   ingestBatchWaitMs: { env: 'PARLEY_INGEST_BATCH_WAIT_MS', default: '100', doc: 'Longest wait for a batch to fill before inserting' },
   logRetentionBytes: { env: 'PARLEY_LOG_RETENTION_BYTES', doc: 'Delete consumed log segments beyond this total size' },
   logRetentionHours: { env: 'PARLEY_LOG_RETENTION_HOURS', default: '168', doc: 'Delete consumed log segments older than this' },
