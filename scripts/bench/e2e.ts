@@ -32,7 +32,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
   },
 });
-const rates = values.rates.split(',').map(Number);
+const rates = values.rates.split(',').filter((r) => r.trim() !== '').map(Number); // --rates '' skips the ingest steps
 const durationS = Number(values.duration);
 const deviceCount = Number(values.devices);
 const samples = Number(values.samples);
