@@ -1,45 +1,19 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError, describeError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { loadMigrationFiles, migrationFile, type MigrationFile } from '@parley/migration-files';
 import type { Sql } from './db';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
-const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
-
 /** One numbered, forward-only schema change: `migrations/NNN_name.sql`. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-  /** SHA-256 (hex) of the file with line endings normalised, so a CRLF checkout is not a change. */
-  checksum: string;
-}
+export type Migration = MigrationFile;
 
 /** Builds a {@link Migration} from a file's text. */
-export function migration(version: number, name: string, sql: string): Migration {
-  const checksum = createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
-  return { version, name, sql, checksum };
-}
+export const migration = migrationFile;
 
 /** Reads `NNN_name.sql` files from `dir` (default: this package's `migrations/`), in version order. */
-export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
-  const migrations: Migration[] = [];
-  for (const file of files) {
-    const m = FILE_PATTERN.exec(file);
-    if (!m) {
-      throw new AppError('registry_migration_invalid', `Migration file ${join(dir, file)} is not named NNN_name.sql (three digits, lower-case name); rename it.`);
-    }
-    const version = Number(m[1]);
-    if (migrations.some((x) => x.version === version)) {
-      throw new AppError('registry_migration_invalid', `Two migration files in ${dir} have version ${m[1]}; give the newer one the next free number.`);
-    }
-    migrations.push(migration(version, m[2]!, await readFile(join(dir, file), 'utf8')));
-  }
-  return migrations;
+export function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  return loadMigrationFiles(dir, 'registry_migration_invalid');
 }
 
 /**

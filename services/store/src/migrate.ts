@@ -1,17 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AppError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { loadMigrationFiles, type MigrationFile } from '@parley/migration-files';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
-export interface Migration {
-  version: number;
-  name: string;
+export interface Migration extends MigrationFile {
   statements: string[];
-  checksum: string;
 }
 
 /** Splits a migration file into statements: `;` at the end of a line ends one. Comments are dropped. */
@@ -26,19 +22,9 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** ClickHouse runs one statement per request, so each file is split into its statements. */
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
-  return Promise.all(
-    files.map(async (file) => {
-      const sql = await readFile(dir + file, 'utf8');
-      return {
-        version: Number(file.slice(0, 3)),
-        name: file.slice(4, -4),
-        statements: splitStatements(sql),
-        checksum: createHash('sha256').update(sql).digest('hex'),
-      };
-    }),
-  );
+  return (await loadMigrationFiles(dir, 'store_migration_invalid')).map((m) => ({ ...m, statements: splitStatements(m.sql) }));
 }
 
 /**
