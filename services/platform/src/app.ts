@@ -9,7 +9,7 @@ import { openFileLog, type TelemetryLog } from '@parley/log';
 import type { Logger } from '@parley/logger';
 import { openEmbeddedRegistry, type Registry } from '@parley/registry';
 import { openStore, type Store } from '@parley/store';
-import type { PlatformConfig } from './config';
+import { localUrl, type PlatformConfig } from './config';
 import { registryDirectory } from './device-directory';
 import { manufacturerToken } from './secrets';
 
@@ -136,14 +136,13 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     });
     const addr = api.server.address();
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
-    const hostForUrl = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
 
     let stopping: Promise<void> | null = null;
     return {
       mqttPort,
       httpPort,
-      httpUrl: `http://${hostForUrl(config.httpHost)}:${httpPort}`,
-      mqttUrl: `mqtt://${hostForUrl(config.mqttHost)}:${mqttPort}`,
+      httpUrl: localUrl('http', config.httpHost, httpPort),
+      mqttUrl: localUrl('mqtt', config.mqttHost, mqttPort),
       token,
       registry,
       log,

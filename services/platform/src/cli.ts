@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '@parley/errors';
 import { silentLogger } from '@parley/logger';
 import { openEmbeddedRegistry } from '@parley/registry';
-import { loadConfig } from './config';
+import { loadConfig, localUrl } from './config';
 import { manufacturerToken } from './secrets';
 
 const USAGE = `Usage: npm run parley -- <command>
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(process.env, []);
-  const api = await apiBackend(`http://${config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost}:${config.httpPort}`, await manufacturerToken(config.dataDir, config.manufacturerToken));
+  const api = await apiBackend(localUrl('http', config.httpHost, config.httpPort), await manufacturerToken(config.dataDir, config.manufacturerToken));
   let backend: Backend;
   if (api) {
     backend = api;

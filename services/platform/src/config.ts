@@ -74,6 +74,14 @@ ${Object.values(ENV)
   .map((e) => `  ${e.env.padEnd(28)} ${e.doc}${e.default === undefined ? '' : ` (default ${e.default})`}`)
   .join('\n')}`;
 
+/**
+ * The URL a local client uses to reach a server bound to `host`: a wildcard bind (0.0.0.0, ::)
+ * is reached on loopback.
+ */
+export function localUrl(scheme: 'http' | 'mqtt', host: string, port: number): string {
+  return `${scheme}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+}
+
 /** Reads config from env and argv. Throws a ValidationError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): PlatformConfig {
   const { values } = parseArgs({
