@@ -48,25 +48,26 @@ class ClickHouseStore implements Store {
     return this.conn.mode;
   }
 
-  private async insert(table: string, body: Buffer, rows: number): Promise<void> {
-    if (rows === 0) return;
+  /** Encodes and inserts `rows`; most batches have no dead letters, so an empty list costs nothing. */
+  private async insert<T>(table: string, rows: readonly T[], encode: (rows: readonly T[]) => Buffer): Promise<void> {
+    if (rows.length === 0) return;
     try {
-      await this.conn.insertTsv(table, body);
+      await this.conn.insertTsv(table, encode(rows));
     } catch (err) {
       throw insertError(table, err);
     }
   }
 
   insertUplinks(rows: readonly UplinkRow[]): Promise<void> {
-    return this.insert('uplinks', encodeUplinks(rows), rows.length);
+    return this.insert('uplinks', rows, encodeUplinks);
   }
 
   insertDeadLetters(rows: readonly DeadLetterRow[]): Promise<void> {
-    return this.insert('dead_letters', encodeDeadLetters(rows), rows.length);
+    return this.insert('dead_letters', rows, encodeDeadLetters);
   }
 
   insertDownlinks(rows: readonly DownlinkRow[]): Promise<void> {
-    return this.insert('downlinks', encodeDownlinks(rows), rows.length);
+    return this.insert('downlinks', rows, encodeDownlinks);
   }
 
   conversation(q: ConversationQuery): Promise<ConversationPage> {
