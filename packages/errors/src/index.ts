@@ -56,6 +56,32 @@ export class AuthError extends AppError {
   }
 }
 
+/** The caller may not do this (authenticated, but not allowed). */
+export class ForbiddenError extends AppError {
+  constructor(code: string, message: string, options: Omit<AppErrorOptions, 'status'> = {}) {
+    super(code, message, { ...options, status: 403 });
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** The request conflicts with the current state (already claimed, code already used, …). */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, options: Omit<AppErrorOptions, 'status'> = {}) {
+    super(code, message, { ...options, status: 409 });
+    this.name = 'ConflictError';
+  }
+}
+
+/** Too many attempts; `retryAfterSeconds` says when to try again. */
+export class RateLimitError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(code: string, message: string, retryAfterSeconds: number, options: Omit<AppErrorOptions, 'status' | 'retryable'> = {}) {
+    super(code, message, { ...options, status: 429, retryable: true });
+    this.name = 'RateLimitError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A dependency (disk, ClickHouse, Kafka) failed; usually worth retrying. */
 export class DependencyError extends AppError {
   constructor(code: string, message: string, options: AppErrorOptions = {}) {

@@ -17,6 +17,15 @@ export const REDACT_PATHS = [
   '*.token',
   '*.payload',
   '*.raw',
+  // Server URLs of the cluster mode may carry a password (postgres://u:p@…, redis://:p@…).
+  'databaseUrl',
+  'redisUrl',
+  'clickhouseUrl',
+  'connectionString',
+  '*.databaseUrl',
+  '*.redisUrl',
+  '*.clickhouseUrl',
+  '*.connectionString',
   'req.headers.authorization',
   'headers.authorization',
 ];
