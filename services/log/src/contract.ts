@@ -15,11 +15,15 @@ export interface TelemetryLogFixture {
 
 /**
  * The behaviour every {@link TelemetryLog} implementation must have (the aedes-persistence
- * pattern): the file log runs it in `file-log.contract.int.test.ts`, the Kafka log will run it too.
+ * pattern): the file log runs it in `file-log.contract.int.test.ts`, the Kafka log in
+ * `kafka-log.contract.int.test.ts`.
  *
  * Import from `@parley/log/contract` in test files only: this module loads vitest.
  *
  * Conventions the suite pins down beyond the interface's comments:
+ * - offsets are per partition: they increase within a partition, records of one key share a
+ *   partition, and delivery order is defined only within a partition (the file log has one
+ *   partition, Kafka several);
  * - a group that never committed reads from the oldest retained record, and its lag counts every
  *   retained record;
  * - `append`/`consume` after `close()` reject with an error whose `code` is `log_closed`.
@@ -32,7 +36,7 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
       return fixture;
     }
 
-    it('delivers appended records with their key, value, headers and timestamp, offsets increasing', async () => {
+    it('delivers appended records with their key, value, headers and timestamp, offsets increasing per partition', async () => {
       const { log } = await setup();
       const input: AppendRecord[] = [
         { key: 'dev-a', value: Buffer.from([0, 1, 2, 255]), headers: { verdict: 'ok', topic: 'devices/dev-a/up' }, timestamp: 1_700_000_000_000 },
@@ -41,12 +45,15 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
       ];
       const results = await log.append(input);
       expect(results).toHaveLength(3);
-      expectIncreasing(results.map((r) => r.offset));
+      expectIncreasingPerPartition(results);
 
       const seen = await consumeUntil(log, 'g', 3);
-      expect(seen.map((r) => r.offset)).toEqual(results.map((r) => r.offset));
-      expect(seen.map((r) => r.partition)).toEqual(results.map((r) => r.partition));
-      seen.forEach((r, i) => {
+      expect(seen).toHaveLength(3);
+      const byPosition = new Map(seen.map((r) => [position(r), r]));
+      results.forEach((result, i) => {
+        const r = byPosition.get(position(result));
+        expect(r, `record ${i} at ${position(result)}`).toBeDefined();
+        if (!r) return;
         expect(r.key).toBe(input[i]!.key);
         expect(Buffer.compare(r.value, input[i]!.value)).toBe(0);
         expect(r.headers).toEqual(input[i]!.headers ?? {});
@@ -62,6 +69,7 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
         { key: 'k', value: Buffer.from('2') },
         { key: 'k', value: Buffer.from('3') },
       ]);
+      expect([second!.partition, third!.partition]).toEqual([first!.partition, first!.partition]);
       expectIncreasing([first!.offset, second!.offset, third!.offset]);
       const seen = await consumeUntil(log, 'g', 3);
       expect(seen[0]!.timestamp).toBeGreaterThanOrEqual(before);
@@ -78,7 +86,7 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
         }),
       );
       const seen = await consumeUntil(log, 'g', keys.length * perKey);
-      expectIncreasing(seen.map((r) => r.offset));
+      expectIncreasingPerPartition(seen);
       for (const key of keys) {
         const seqs = seen.filter((r) => r.key === key).map((r) => Number(r.value.toString()));
         expect(seqs).toEqual(Array.from({ length: perKey }, (_, i) => i));
@@ -242,7 +250,7 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
       const results = await Promise.all(pending);
       const reopened = await reopen();
       const seen = await consumeUntil(reopened, 'g', 50);
-      expect(new Set(seen.map((r) => r.offset))).toEqual(new Set(results.map((r) => r[0]!.offset)));
+      expect(new Set(seen.map(position))).toEqual(new Set(results.map((r) => position(r[0]!))));
     });
 
     it('makes every acknowledged concurrent append durable with the right bytes', async () => {
@@ -250,15 +258,15 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
       const n = 500;
       const values = Array.from({ length: n }, (_, i) => Buffer.from(`value-${i}-${'x'.repeat(i % 50)}`));
       const results = await Promise.all(values.map((value, i) => fixture.log.append([{ key: `dev-${i % 7}`, value }])));
-      const offsets = results.map((r) => r[0]!.offset);
-      expect(new Set(offsets).size).toBe(n);
+      const positions = results.map((r) => position(r[0]!));
+      expect(new Set(positions).size).toBe(n);
       await fixture.log.close();
 
       const log = await fixture.reopen();
-      const byOffset = new Map((await consumeUntil(log, 'g', n, { maxBatchRecords: 64 })).map((r) => [r.offset, r]));
+      const byPosition = new Map((await consumeUntil(log, 'g', n, { maxBatchRecords: 64 })).map((r) => [position(r), r]));
       values.forEach((value, i) => {
-        const r = byOffset.get(offsets[i]!);
-        expect(r, `record at offset ${offsets[i]}`).toBeDefined();
+        const r = byPosition.get(positions[i]!);
+        expect(r, `record at ${positions[i]}`).toBeDefined();
         expect(Buffer.compare(r!.value, value)).toBe(0);
         expect(r!.key).toBe(`dev-${i % 7}`);
       });
@@ -268,6 +276,17 @@ export function describeTelemetryLog(name: string, factory: () => Promise<Teleme
 
 function records(key: string, n: number, from = 0): AppendRecord[] {
   return Array.from({ length: n }, (_, i) => ({ key, value: Buffer.from(String(from + i)) }));
+}
+
+/** "partition:offset", unique per record in a log. */
+function position(r: { partition: number; offset: bigint }): string {
+  return `${r.partition}:${r.offset}`;
+}
+
+function expectIncreasingPerPartition(records: { partition: number; offset: bigint }[]): void {
+  const byPartition = new Map<number, bigint[]>();
+  for (const r of records) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
+  for (const offsets of byPartition.values()) expectIncreasing(offsets);
 }
 
 function expectIncreasing(offsets: bigint[]): void {

@@ -17,3 +17,5 @@ export type {
 export { openFileLog, type FileLogOptions, type RetentionOptions } from './file-log';
 export { LogErrorCode } from './errors';
 export { fromUplinkRecord, toUplinkRecord, type UplinkEnvelopeMeta, type UplinkLogEntry } from './uplink-record';
+export { openKafkaLog, type KafkaLogOptions } from './kafka-log';
+export { KafkaLogErrorCode } from './kafka-errors';

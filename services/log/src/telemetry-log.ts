@@ -1,6 +1,6 @@
 /**
  * The durable log between the MQTT broker and the ingester. Two implementations share this
- * contract: the embedded file log (default) and Kafka (cluster mode, a later issue). Both must pass
+ * contract: the embedded file log (default) and Kafka (cluster mode, `openKafkaLog`). Both must pass
  * `describeTelemetryLog` (see contract.ts).
  *
  * Semantics every implementation guarantees:
