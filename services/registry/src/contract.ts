@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 import { DEVICE_ID_PATTERN } from './device-id';
+import { relationshipContract } from './relationships/contract';
 
 /**
  * One registry for one test, **empty** at the start (tests count from zero). A PostgreSQL factory
@@ -22,7 +23,10 @@ export interface RegistryUnderTest {
   reopen?(): Promise<Registry>;
 }
 
-const RECORD_KEYS = ['createdAt', 'firmware', 'id', 'model', 'status'];
+/** Empties every registry table (for factories that reuse one database across tests). */
+export const TRUNCATE_ALL_SQL = 'TRUNCATE devices, owners, accounts, tokens, access_log, timeline, receipts RESTART IDENTITY CASCADE';
+
+const RECORD_KEYS = ['createdAt', 'firmware', 'id', 'model', 'status', 'tags'];
 
 function expectRecord(r: DeviceRecord | null | undefined): asserts r is DeviceRecord {
   expect(r).toBeTruthy();
@@ -55,7 +59,8 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
         expect(new Set(devices.map((d) => d.id)).size).toBe(5);
         expect(new Set(devices.map((d) => d.secret)).size).toBe(5);
         for (const d of devices) {
-          expect(Object.keys(d).sort()).toEqual(['createdAt', 'firmware', 'id', 'model', 'secret', 'status']);
+          expect(Object.keys(d).sort()).toEqual(['claimCode', 'createdAt', 'firmware', 'id', 'model', 'secret', 'status', 'tags']);
+          expect(d.claimCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
           expect(d.status).toBe('active');
           expect(d.id).toMatch(DEVICE_ID_PATTERN);
           expect(d.id.startsWith('fridge-x1-')).toBe(true);
@@ -71,7 +76,7 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
         const [d] = await provision(1);
         const r = await registry.getDevice(d!.id);
         expectRecord(r);
-        expect(r).toEqual({ id: d!.id, model: 'fridge-x1', firmware: '1.4.2', status: 'active', createdAt: d!.createdAt });
+        expect(r).toEqual({ id: d!.id, model: 'fridge-x1', firmware: '1.4.2', status: 'active', tags: [], createdAt: d!.createdAt });
       });
 
       it('uses idPrefix instead of the model when given', async () => {
@@ -194,6 +199,15 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
     });
 
     describe('reading and updating devices', () => {
+      it('keeps cohort tags from provisioning and replaces them on request', async () => {
+        const [d] = await registry.provisionDevices({ model: 'fridge-x1', firmware: '1.0.0', count: 1, tags: ['region:eu-west', 'cohort:beta', 'region:eu-west'] });
+        expect(d!.tags).toEqual(['cohort:beta', 'region:eu-west']);
+        expect((await registry.getDevice(d!.id))?.tags).toEqual(['cohort:beta', 'region:eu-west']);
+        expect((await registry.setTags(d!.id, ['region:us'])).tags).toEqual(['region:us']);
+        await expect(registry.setTags(d!.id, ['Not A Tag'])).rejects.toMatchObject({ code: 'invalid_tags' });
+        await expect(registry.provisionDevices({ model: 'fridge-x1', firmware: '1.0.0', count: 1, tags: ['x'.repeat(65)] })).rejects.toMatchObject({ code: 'invalid_tags' });
+      });
+
       it('getDevice returns null for an unknown or malformed id', async () => {
         expect(await registry.getDevice('fridge-x1-nosuchdevice')).toBeNull();
         expect(await registry.getDevice('not/an/id')).toBeNull();
@@ -316,6 +330,8 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
       await registry.close();
     });
 
+    relationshipContract(() => registry);
+
     describe('persistence', () => {
       it('keeps devices, states, firmware and secrets across close and reopen', async (test) => {
         if (!ctx.reopen) return test.skip('backend does not persist');
@@ -327,7 +343,7 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
 
         registry = await ctx.reopen();
         expect(await registry.countDevices()).toBe(3);
-        expect(await registry.getDevice(a!.id)).toEqual({ id: a!.id, model: 'fridge-x1', firmware: '1.4.2', status: 'active', createdAt: a!.createdAt });
+        expect(await registry.getDevice(a!.id)).toEqual({ id: a!.id, model: 'fridge-x1', firmware: '1.4.2', status: 'active', tags: [], createdAt: a!.createdAt });
         expect((await registry.authenticateDevice(a!.id, a!.secret))?.id).toBe(a!.id);
         expect(await registry.authenticateDevice(b!.id, b!.secret)).toBeNull();
         expect((await registry.getDevice(b!.id))?.status).toBe('disabled');

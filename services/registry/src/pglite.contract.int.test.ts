@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { silentLogger } from '@parley/logger';
 import { afterAll, beforeAll } from 'vitest';
-import { describeRegistry } from './contract';
+import { describeRegistry, TRUNCATE_ALL_SQL } from './contract';
 import { openPglite, pgliteSql } from './db';
 import { openEmbeddedRegistry } from './embedded';
 import type { Registry } from './registry';
@@ -41,7 +41,7 @@ describeRegistry('PGlite in memory', async () => {
 // opening an existing data dir (and its lock), which is the common case in production.
 describeRegistry('PGlite on a data dir', async () => {
   const sql = await openPglite({ dataDir });
-  await sql.exec('TRUNCATE devices');
+  await sql.exec(TRUNCATE_ALL_SQL);
   const opened: Registry[] = [await createRegistry(sql, log)];
   return {
     registry: opened[0]!,

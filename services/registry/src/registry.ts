@@ -1,3 +1,5 @@
+import type { AccessLog, Accounts, Commands, Erasure, Grants, Inferences, Ownership, Timeline } from './relationships/types';
+
 /** Whether a device may connect: `disabled` devices fail authentication but keep their record. */
 export type DeviceStatus = 'active' | 'disabled';
 
@@ -8,6 +10,8 @@ export interface DeviceRecord {
   /** The firmware version the device last reported (the provisioned one until its first report). */
   firmware: string;
   status: DeviceStatus;
+  /** Cohort tags (`region:eu-west`, `cohort:beta`) fleet analytics filter by. */
+  tags: string[];
   createdAt: Date;
 }
 
@@ -21,12 +25,16 @@ export interface ProvisionRequest {
   count: number;
   /** First part of each id instead of the model (`${idPrefix}-${random}`); letters, digits, `_.:-`, ≤ 64. */
   idPrefix?: string;
+  /** Cohort tags for every provisioned device. */
+  tags?: string[];
 }
 
 /** A newly provisioned (active) device with its secret. The secret is returned this once and never stored. */
 export interface ProvisionedDevice extends DeviceRecord {
   /** 32 random bytes, base64url. Give it to the device; the registry keeps only a salted hash. */
   secret: string;
+  /** One-time code for the owner to claim the device (print it on the box); stored only as a hash. */
+  claimCode: string;
 }
 
 /** A page request for {@link Registry.listDevices}. */
@@ -57,6 +65,22 @@ export interface DevicePage {
  * (`registry_unavailable`).
  */
 export interface Registry {
+  /** Accounts (engineers, households, grantees) and their bearer tokens. */
+  readonly accounts: Accounts;
+  /** Claiming, transfer, release: who owned which device when. */
+  readonly ownership: Ownership;
+  /** Owners' scoped grants to third parties, with consent receipts. */
+  readonly grants: Grants;
+  /** Every read of a device's data. */
+  readonly accessLog: AccessLog;
+  /** The relationship's own conversation entries (claims, inferences, disputes, commands). */
+  readonly timeline: Timeline;
+  /** Manufacturer inferences and the owner's disputes and notes. */
+  readonly inferences: Inferences;
+  /** Commands that wait for the owner's consent. */
+  readonly commands: Commands;
+  /** Erasing an ownership period's records. */
+  readonly erasure: Erasure;
   /**
    * Creates `count` devices in one transaction (all or none) with fresh ids and secrets.
    * The returned secrets are the only copy: store or hand them out now.
@@ -76,6 +100,8 @@ export interface Registry {
   countDevices(query?: { model?: string }): Promise<number>;
   /** Records the firmware version the device last reported (called by the data path, hence no result). */
   setFirmware(id: string, version: string): Promise<void>;
+  /** Replaces the device's cohort tags. */
+  setTags(id: string, tags: string[]): Promise<DeviceRecord>;
   /** Stops the device from authenticating (existing connections are the broker's business). Idempotent. */
   disableDevice(id: string): Promise<DeviceRecord>;
   /** Lets a disabled device authenticate again. Idempotent. */

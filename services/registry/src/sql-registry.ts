@@ -1,14 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import { AppError, DependencyError, NotFoundError, isAppError } from '@parley/errors';
+import { AppError, NotFoundError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { Sql } from './db';
 import { DEVICE_ID_RANDOM_CHARS, isDeviceId, newDeviceId } from './device-id';
 import { migrate } from './migrate';
+import { sqlAccessLog } from './relationships/access-log';
+import { sqlAccounts } from './relationships/accounts';
+import { sqlCommands } from './relationships/commands';
+import { sqlGrants } from './relationships/grants';
+import { guard } from './relationships/guard';
+import { newCode, normalizeCode } from './relationships/ids';
+import { sqlInferences } from './relationships/inferences';
+import { sqlOwnership } from './relationships/ownership';
+import { sqlTimeline } from './relationships/timeline';
+import type { AccessLog, Accounts, Commands, Erasure, Grants, Inferences, Ownership, Timeline } from './relationships/types';
+import { sqlErasure } from './relationships/erasure';
 import type { DevicePage, DeviceRecord, DeviceStatus, ListDevicesQuery, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 import { DUMMY_SECRET, SALT_BYTES, SECRET_BYTES, SECRET_SCHEME, generateSecret, hashSecret, verifySecret } from './secrets';
-import { validateCount, validateFirmware, validateIdPrefix, validateLimit, validateModel } from './validate';
+import { validateCount, validateFirmware, validateIdPrefix, validateLimit, validateModel, validateTags } from './validate';
 
 /**
  * Rows per INSERT while provisioning. Measured on PGlite (2 cores): 1000 keeps each event-loop stall
@@ -18,13 +29,14 @@ const INSERT_BATCH = 1000;
 /** Rounds of re-drawing ids that collided with existing ones before giving up (a round is ~never needed). */
 const MAX_ID_ROUNDS = 5;
 
-const COLUMNS = 'id, model, firmware, status, created_at';
+const COLUMNS = 'id, model, firmware, status, tags, created_at';
 
 interface DeviceRow {
   id: string;
   model: string;
   firmware: string;
   status: DeviceStatus;
+  tags: string[];
   created_at: Date;
 }
 
@@ -35,7 +47,7 @@ interface CredentialRow extends DeviceRow {
 }
 
 function toRecord(row: DeviceRow): DeviceRecord {
-  return { id: row.id, model: row.model, firmware: row.firmware, status: row.status, createdAt: new Date(row.created_at) };
+  return { id: row.id, model: row.model, firmware: row.firmware, status: row.status, tags: row.tags, createdAt: new Date(row.created_at) };
 }
 
 function idsExhausted(prefix: string): AppError {
@@ -53,6 +65,9 @@ interface PendingDevice {
   secret: string;
   salt: string;
   hash: string;
+  claimCode: string;
+  claimSalt: string;
+  claimHash: string;
 }
 
 /** `n` new devices: ids, secrets and their salted hashes, from one draw of the CSPRNG. */
@@ -64,7 +79,17 @@ function generateBatch(n: number, drawId: (random: Uint8Array) => string): Pendi
     const at = i * per;
     const secret = random.subarray(at, at + SECRET_BYTES).toString('base64url');
     const { salt, hash } = hashSecret(secret, random.subarray(at + SECRET_BYTES, at + SECRET_BYTES + SALT_BYTES));
-    batch.push({ id: drawId(random.subarray(at + SECRET_BYTES + SALT_BYTES, at + per)), secret, salt: salt.toString('hex'), hash: hash.toString('hex') });
+    const claimCode = newCode();
+    const claim = hashSecret(normalizeCode(claimCode));
+    batch.push({
+      id: drawId(random.subarray(at + SECRET_BYTES + SALT_BYTES, at + per)),
+      secret,
+      salt: salt.toString('hex'),
+      hash: hash.toString('hex'),
+      claimCode,
+      claimSalt: claim.salt.toString('hex'),
+      claimHash: claim.hash.toString('hex'),
+    });
   }
   return batch;
 }
@@ -73,18 +98,28 @@ function generateBatch(n: number, drawId: (random: Uint8Array) => string): Pendi
  * Inserts `batch`; an id that already exists in the table is re-drawn (in `batch`, in place) and
  * inserted again. Returns each id's `created_at`.
  */
-async function insertBatch(tx: Sql, batch: PendingDevice[], model: string, firmware: string, drawId: () => string, prefix: string): Promise<Map<string, Date>> {
+async function insertBatch(tx: Sql, batch: PendingDevice[], model: string, firmware: string, tags: string[], drawId: () => string, prefix: string): Promise<Map<string, Date>> {
   const createdAt = new Map<string, Date>();
   let todo = batch;
   for (let round = 0; todo.length > 0; round++) {
     if (round === MAX_ID_ROUNDS) throw idsExhausted(prefix);
     const rows = await tx.query<{ id: string; created_at: Date }>(
-      `INSERT INTO devices (id, model, firmware, secret_scheme, secret_salt, secret_hash)
-       SELECT d.id, $2, $3, $4::smallint, decode(d.salt, 'hex'), decode(d.hash, 'hex')
-       FROM unnest($1::text[], $5::text[], $6::text[]) AS d(id, salt, hash)
+      `INSERT INTO devices (id, model, firmware, secret_scheme, secret_salt, secret_hash, claim_salt, claim_hash, tags)
+       SELECT d.id, $2, $3, $4::smallint, decode(d.salt, 'hex'), decode(d.hash, 'hex'), decode(d.csalt, 'hex'), decode(d.chash, 'hex'), $9::text[]
+       FROM unnest($1::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS d(id, salt, hash, csalt, chash)
        ON CONFLICT (id) DO NOTHING
        RETURNING id, created_at`,
-      [todo.map((d) => d.id), model, firmware, SECRET_SCHEME, todo.map((d) => d.salt), todo.map((d) => d.hash)],
+      [
+        todo.map((d) => d.id),
+        model,
+        firmware,
+        SECRET_SCHEME,
+        todo.map((d) => d.salt),
+        todo.map((d) => d.hash),
+        todo.map((d) => d.claimSalt),
+        todo.map((d) => d.claimHash),
+        tags,
+      ],
     );
     for (const r of rows) createdAt.set(r.id, new Date(r.created_at));
     todo = rows.length < todo.length ? todo.filter((d) => !createdAt.has(d.id)) : [];
@@ -104,19 +139,31 @@ export async function createRegistry(sql: Sql, log: Logger): Promise<Registry> {
 }
 
 class SqlRegistry implements Registry {
+  readonly accounts: Accounts;
+  readonly ownership: Ownership;
+  readonly grants: Grants;
+  readonly accessLog: AccessLog;
+  readonly timeline: Timeline;
+  readonly inferences: Inferences;
+  readonly commands: Commands;
+  readonly erasure: Erasure;
+
   constructor(
     private readonly sql: Sql,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.accounts = sqlAccounts(sql);
+    this.ownership = sqlOwnership(sql);
+    this.grants = sqlGrants(sql);
+    this.accessLog = sqlAccessLog(sql);
+    this.timeline = sqlTimeline(sql);
+    this.inferences = sqlInferences(sql);
+    this.commands = sqlCommands(sql);
+    this.erasure = sqlErasure(sql);
+  }
 
-  /** Database failures become a retryable `registry_unavailable`; our own errors pass through. */
-  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isAppError(err)) throw err;
-      throw new DependencyError('registry_unavailable', `The device registry failed to ${op}; try again.`, { cause: err, context: { op } });
-    }
+  private run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return guard(op, fn);
   }
 
   async provisionDevices(request: ProvisionRequest): Promise<ProvisionedDevice[]> {
@@ -124,6 +171,7 @@ class SqlRegistry implements Registry {
     const firmware = validateFirmware(request.firmware);
     const count = validateCount(request.count);
     const prefix = request.idPrefix === undefined ? model : validateIdPrefix(request.idPrefix);
+    const tags = request.tags === undefined ? [] : validateTags(request.tags);
     const started = performance.now();
 
     const taken = new Set<string>();
@@ -145,8 +193,8 @@ class SqlRegistry implements Registry {
         for (let done = 0; done < count; done += INSERT_BATCH) {
           if (done > 0) await setImmediate();
           const batch = generateBatch(Math.min(INSERT_BATCH, count - done), drawId);
-          const createdAt = await insertBatch(tx, batch, model, firmware, drawId, prefix);
-          for (const d of batch) provisioned.push({ id: d.id, model, firmware, status: 'active', createdAt: createdAt.get(d.id)!, secret: d.secret });
+          const createdAt = await insertBatch(tx, batch, model, firmware, tags, drawId, prefix);
+          for (const d of batch) provisioned.push({ id: d.id, model, firmware, status: 'active', tags, createdAt: createdAt.get(d.id)!, secret: d.secret, claimCode: d.claimCode });
         }
       }),
     );
@@ -211,6 +259,10 @@ class SqlRegistry implements Registry {
   async setFirmware(id: string, version: string): Promise<void> {
     const firmware = validateFirmware(version);
     await this.update(id, 'record firmware', 'firmware = $2', [firmware]);
+  }
+
+  async setTags(id: string, tags: string[]): Promise<DeviceRecord> {
+    return this.update(id, 'set tags', 'tags = $2::text[]', [validateTags(tags)]);
   }
 
   disableDevice(id: string): Promise<DeviceRecord> {

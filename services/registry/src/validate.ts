@@ -50,3 +50,13 @@ export function validateLimit(limit: unknown): number {
   if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_LIMIT) return limit;
   throw new ValidationError('invalid_limit', `Limit ${shown(limit)} is not valid: ask for 1 to ${MAX_PAGE_LIMIT} devices per page.`);
 }
+
+/** A cohort tag: `region:eu-west`, `cohort:beta`, `installer:acme` — lower case, digits and `_.:-`. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
+export const MAX_TAGS = 16;
+
+/** Returns the tags, de-duplicated and sorted, if each matches {@link TAG_PATTERN}; otherwise throws `invalid_tags`. */
+export function validateTags(tags: unknown): string[] {
+  if (Array.isArray(tags) && tags.length <= MAX_TAGS && tags.every((t) => typeof t === 'string' && TAG_PATTERN.test(t))) return [...new Set(tags as string[])].sort();
+  throw new ValidationError('invalid_tags', `Tags must be a list of at most ${MAX_TAGS} lower-case tags such as "region:eu-west" or "cohort:beta" (letters, digits, _ . : -).`);
+}

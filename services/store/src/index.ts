@@ -6,3 +6,12 @@ export type { ConversationQuery, ConversationPage, ConversationItem, UplinkItem,
 export type { MetricSeriesQuery, MetricSeries, MetricBucket } from './queries/metric-series';
 export type { DeadLetterQuery, DeadLetterPage, DeadLetter } from './queries/dead-letters';
 export type { Order } from './cursor';
+export { itemPosition } from './queries/conversation';
+export type { DeviceMetricsQuery } from './queries/metric-series';
+export type { DeviceDimensionRow, FleetBucket, FleetMetricQuery, FleetMetricSummary, FleetMetricGroup } from './queries/fleet';
+export { compareItems, decodeCursor, encodeCursor, type CursorPosition } from './cursor';
+export type { EraseQuery } from './queries/erase';
+export type { CohortQuery, DeviceHourlyQuery, HourlyPoint } from './queries/device-insight';
+export type { FirmwareComparisonQuery, FirmwareHealth, FleetActivityQuery } from './queries/firmware-comparison';
+export { connectStore, type StoreConnection } from './connect';
+export type { DeviceErrorRate, EventBreakdownRow, FleetScopeQuery } from './queries/fleet-events';

@@ -4,7 +4,20 @@ import { connectStore, type StoreConnection, type StoreLocation } from './connec
 import { migrate } from './migrate';
 import { countDeadLetters, queryDeadLetters, type DeadLetterPage, type DeadLetterQuery } from './queries/dead-letters';
 import { queryConversation, type ConversationPage, type ConversationQuery } from './queries/conversation';
-import { queryDeviceMetrics, queryMetricSeries, type MetricSeries, type MetricSeriesQuery } from './queries/metric-series';
+import { queryCohortMeans, queryDeviceHourly, type CohortQuery, type DeviceHourlyQuery, type HourlyPoint } from './queries/device-insight';
+import { eraseDeviceWindow, type EraseQuery } from './queries/erase';
+import {
+  queryDeviceMeans,
+  queryEventBreakdown,
+  querySilentDevices,
+  queryTopErrorDevices,
+  type DeviceErrorRate,
+  type EventBreakdownRow,
+  type FleetScopeQuery,
+} from './queries/fleet-events';
+import { queryFirmwareComparison, queryFleetActivity, type FirmwareComparisonQuery, type FirmwareHealth, type FleetActivityQuery } from './queries/firmware-comparison';
+import { countDimensionDevices, queryFleetMetric, upsertDevices, type DeviceDimensionRow, type FleetMetricQuery, type FleetMetricSummary } from './queries/fleet';
+import { queryDeviceMetrics, queryMetricSeries, type DeviceMetricsQuery, type MetricSeries, type MetricSeriesQuery } from './queries/metric-series';
 import { encodeDeadLetters, encodeDownlinks, encodeUplinks, type DeadLetterRow, type DownlinkRow, type UplinkRow } from './rows';
 
 /**
@@ -18,9 +31,33 @@ export interface Store {
   insertDownlinks(rows: readonly DownlinkRow[]): Promise<void>;
   conversation(q: ConversationQuery): Promise<ConversationPage>;
   metricSeries(q: MetricSeriesQuery): Promise<MetricSeries>;
-  deviceMetrics(q: { deviceId: string; fromMs: number; toMs: number }): Promise<{ metric: string; count: number }[]>;
+  deviceMetrics(q: DeviceMetricsQuery): Promise<{ metric: string; count: number }[]>;
+  /** One metric across the fleet per firmware (and hour/day) from the rollups; opt-outs excluded, small groups suppressed. */
+  fleetMetric(q: FleetMetricQuery): Promise<FleetMetricSummary>;
+  /** Per firmware version: devices, device-days, errors and reboots per device-day, error-free hours (rollups). */
+  firmwareComparison(q: FirmwareComparisonQuery): Promise<FirmwareHealth[]>;
+  /** Known devices that reported in the last N hours, and those that went silent. */
+  fleetActivity(q: FleetActivityQuery): Promise<{ devices: number; active: number; silent: number }>;
+  /** One device's hourly means per metric (rollups; raw samples cut at the receive-time window when one is given). */
+  deviceHourly(q: DeviceHourlyQuery): Promise<HourlyPoint[]>;
+  /** Per-device means of every metric in a cohort (same model and firmware, consenting). */
+  cohortMeans(q: CohortQuery): Promise<{ metric: string; deviceId: string; mean: number }[]>;
+  /** Event counts by code, severity and firmware (k-anonymous groups). */
+  eventBreakdown(q: FleetScopeQuery & { minDevices: number; bucket?: 'all' | 'hour' | 'day' }): Promise<{ rows: EventBreakdownRow[]; suppressedGroups: number }>;
+  /** Consenting known devices silent since `sinceMs`, longest silent first. */
+  silentDevices(q: { sinceMs: number; excludeDevices: readonly string[]; limit: number; model?: string; tag?: string }): Promise<{ deviceId: string; model: string; lastHour: string | null }[]>;
+  /** Devices with the most error/critical events per active day. */
+  topErrorDevices(q: FleetScopeQuery & { limit: number }): Promise<DeviceErrorRate[]>;
+  /** Per-device means of one metric over the fleet scope. */
+  deviceMeans(q: FleetScopeQuery & { metric: string }): Promise<{ deviceId: string; firmware: string; mean: number }[]>;
+  /** Writes devices (model, cohort tags) into the device dimension fleet queries filter by. */
+  upsertDevices(rows: readonly DeviceDimensionRow[]): Promise<void>;
+  /** Devices in the device dimension. */
+  countDevices(): Promise<number>;
   deadLetters(q: DeadLetterQuery): Promise<DeadLetterPage>;
   countDeadLetters(q: { deviceId: string; fromMs: number; toMs: number }): Promise<number>;
+  /** Deletes a device's data inside a server-time window (an erased ownership period); returns rows per table. */
+  eraseDeviceWindow(q: EraseQuery): Promise<Record<string, number>>;
   /** True when the engine answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -78,8 +115,52 @@ class ClickHouseStore implements Store {
     return queryMetricSeries(this.conn.reader, q);
   }
 
-  deviceMetrics(q: { deviceId: string; fromMs: number; toMs: number }): Promise<{ metric: string; count: number }[]> {
+  deviceMetrics(q: DeviceMetricsQuery): Promise<{ metric: string; count: number }[]> {
     return queryDeviceMetrics(this.conn.reader, q);
+  }
+
+  fleetMetric(q: FleetMetricQuery): Promise<FleetMetricSummary> {
+    return queryFleetMetric(this.conn.reader, q);
+  }
+
+  firmwareComparison(q: FirmwareComparisonQuery): Promise<FirmwareHealth[]> {
+    return queryFirmwareComparison(this.conn.reader, q);
+  }
+
+  fleetActivity(q: FleetActivityQuery): Promise<{ devices: number; active: number; silent: number }> {
+    return queryFleetActivity(this.conn.reader, q);
+  }
+
+  deviceHourly(q: DeviceHourlyQuery): Promise<HourlyPoint[]> {
+    return queryDeviceHourly(this.conn.reader, q);
+  }
+
+  cohortMeans(q: CohortQuery): Promise<{ metric: string; deviceId: string; mean: number }[]> {
+    return queryCohortMeans(this.conn.reader, q);
+  }
+
+  eventBreakdown(q: FleetScopeQuery & { minDevices: number; bucket?: 'all' | 'hour' | 'day' }): Promise<{ rows: EventBreakdownRow[]; suppressedGroups: number }> {
+    return queryEventBreakdown(this.conn.reader, q);
+  }
+
+  silentDevices(q: { sinceMs: number; excludeDevices: readonly string[]; limit: number; model?: string; tag?: string }): Promise<{ deviceId: string; model: string; lastHour: string | null }[]> {
+    return querySilentDevices(this.conn.reader, q);
+  }
+
+  topErrorDevices(q: FleetScopeQuery & { limit: number }): Promise<DeviceErrorRate[]> {
+    return queryTopErrorDevices(this.conn.reader, q);
+  }
+
+  deviceMeans(q: FleetScopeQuery & { metric: string }): Promise<{ deviceId: string; firmware: string; mean: number }[]> {
+    return queryDeviceMeans(this.conn.reader, q);
+  }
+
+  upsertDevices(rows: readonly DeviceDimensionRow[]): Promise<void> {
+    return upsertDevices(this.conn.reader, rows);
+  }
+
+  countDevices(): Promise<number> {
+    return countDimensionDevices(this.conn.reader);
   }
 
   deadLetters(q: DeadLetterQuery): Promise<DeadLetterPage> {
@@ -88,6 +169,11 @@ class ClickHouseStore implements Store {
 
   countDeadLetters(q: { deviceId: string; fromMs: number; toMs: number }): Promise<number> {
     return countDeadLetters(this.conn.reader, q);
+  }
+
+  eraseDeviceWindow(q: EraseQuery): Promise<Record<string, number>> {
+    // On the reader connection: the ingester's connection must never wait behind a deletion.
+    return eraseDeviceWindow(this.conn.reader, q);
   }
 
   async ping(): Promise<boolean> {

@@ -3,11 +3,26 @@ import { afterCursorSql, compareItems, decodeCursor, encodeCursor, type CursorPo
 
 export interface ConversationQuery {
   deviceId: string;
+  /** Device-time range [fromMs, toMs). */
   fromMs: number;
   toMs: number;
   limit: number;
   order: Order;
   cursor?: string;
+  /**
+   * Server-time window [fromMs, toMs): only messages the platform received (uplinks) or sent
+   * (downlinks) inside it — an ownership period or a grant's window.
+   */
+  window?: { fromMs: number; toMs: number };
+  /**
+   * Only these metrics' samples (and messages carrying one of them, or one of `events`); `'*'` in
+   * the list means every metric. Omit both `metrics` and `events` for the unfiltered conversation.
+   */
+  metrics?: readonly string[];
+  /** Only events with these codes (`'*'`: all); a message must match `metrics` or `events`. */
+  events?: readonly string[];
+  /** Leave downlinks (and command results) out, e.g. for a grantee scoped to metrics. */
+  uplinksOnly?: boolean;
 }
 
 export interface UplinkItem {
@@ -109,6 +124,26 @@ function toDownlinkItem(r: DownlinkSqlRow): DownlinkItem {
   };
 }
 
+/** Keeps only the granted samples and events of an uplink; a grantee never sees command results. */
+function narrow(item: ConversationItem, metrics: readonly string[] | undefined, events: readonly string[] | undefined): ConversationItem {
+  if (item.kind !== 'uplink') return item;
+  const m = new Set(metrics ?? []);
+  const e = new Set(events ?? []);
+  const allM = m.has('*');
+  const allE = e.has('*');
+  return {
+    ...item,
+    samples: allM ? item.samples : item.samples.filter((s) => m.has(s.metric)),
+    events: allE ? item.events : item.events.filter((x) => e.has(x.code)),
+    commandResults: [],
+  };
+}
+
+/** Where an item sits in conversation order (for merging other sources with the same cursor). */
+export function itemPosition(item: ConversationItem): CursorPosition {
+  return item.kind === 'uplink' ? { t: Date.parse(item.time), rank: UPLINK_RANK, id: item.id } : { t: Date.parse(item.time), rank: DOWNLINK_RANK, id: item.id };
+}
+
 /**
  * One device's conversation — what it said (uplink) and what it was sent (downlink) — merged in
  * time order, with keyset pagination. Each source is read as a primary-key range (FINAL collapses
@@ -121,18 +156,32 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
     d: q.deviceId,
     from: q.fromMs,
     to: q.toMs,
+    wf: q.window?.fromMs ?? 0,
+    wt: q.window?.toMs ?? 0,
+    m: q.metrics ?? [],
+    e: q.events ?? [],
+    ma: q.metrics?.includes('*') ?? false,
+    ea: q.events?.includes('*') ?? false,
     n: q.limit + 1,
     ct: cursor?.t ?? 0,
     ci: cursor?.id ?? '',
   };
   const range = `device_id = {d:String} AND %T >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND %T < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+  const window = (col: string) =>
+    q.window ? `AND ${col} >= fromUnixTimestamp64Milli({wf:Int64}, 'UTC') AND ${col} < fromUnixTimestamp64Milli({wt:Int64}, 'UTC')` : '';
+  const scoped = q.metrics !== undefined || q.events !== undefined;
+  const scope = scoped
+    ? `AND (({ma:Bool} AND notEmpty(sample_metrics)) OR hasAny(sample_metrics, {m:Array(String)}) OR (extras != '' AND (
+          ({ea:Bool} AND notEmpty(JSONExtractArrayRaw(extras, 'events'))) OR
+          hasAny(arrayMap(x -> JSONExtractString(x, 'code'), JSONExtractArrayRaw(extras, 'events')), {e:Array(String)}))))`
+    : '';
   const upId = `concat(boot_id, ':', leftPad(toString(seq), 10, '0'))`;
   const upT = 'toUnixTimestamp64Milli(device_time)';
   const uplinkSql = `
     SELECT ${upT} AS t, ${upId} AS id, toUnixTimestamp64Milli(received_at) AS r, boot_id, seq, firmware,
            sample_metrics, sample_values, sample_offsets, extras
     FROM uplinks FINAL
-    WHERE ${range.replaceAll('%T', 'device_time')} AND ${afterCursorSql(UPLINK_RANK, cursor, q.order, upT, upId)}
+    WHERE ${range.replaceAll('%T', 'device_time')} ${window('received_at')} ${scope} AND ${afterCursorSql(UPLINK_RANK, cursor, q.order, upT, upId)}
     ORDER BY t ${dir}, id ${dir}
     LIMIT {n:UInt32}`;
   const downT = 'toUnixTimestamp64Milli(issued_at)';
@@ -140,12 +189,12 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
     SELECT ${downT} AS t, command_id AS id, kind,
            if(isNull(expires_at), NULL, toUnixTimestamp64Milli(assumeNotNull(expires_at))) AS expires, body, issued_by
     FROM downlinks FINAL
-    WHERE ${range.replaceAll('%T', 'issued_at')} AND ${afterCursorSql(DOWNLINK_RANK, cursor, q.order, downT, 'command_id')}
+    WHERE ${range.replaceAll('%T', 'issued_at')} ${window('issued_at')} AND ${afterCursorSql(DOWNLINK_RANK, cursor, q.order, downT, 'command_id')}
     ORDER BY t ${dir}, id ${dir}
     LIMIT {n:UInt32}`;
 
   const up = await (await client.query({ query: uplinkSql, query_params: params, format: 'JSONEachRow' })).json<UplinkSqlRow>();
-  const down = await (await client.query({ query: downlinkSql, query_params: params, format: 'JSONEachRow' })).json<DownlinkSqlRow>();
+  const down = q.uplinksOnly ? [] : await (await client.query({ query: downlinkSql, query_params: params, format: 'JSONEachRow' })).json<DownlinkSqlRow>();
 
   const merged: { pos: CursorPosition; item: () => ConversationItem }[] = [
     ...up.map((r) => ({ pos: { t: Number(r.t), rank: UPLINK_RANK, id: r.id }, item: () => toUplinkItem(r) })),
@@ -154,8 +203,9 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
   merged.sort((a, b) => compareItems(a.pos, b.pos, q.order));
   const page = merged.slice(0, q.limit);
   const last = page[page.length - 1];
+  const scopeItem = scoped ? (item: ConversationItem) => narrow(item, q.metrics, q.events) : (item: ConversationItem) => item;
   return {
-    items: page.map((m) => m.item()),
+    items: page.map((m) => scopeItem(m.item())),
     nextCursor: merged.length > q.limit && last ? encodeCursor(last.pos) : null,
   };
 }
