@@ -68,4 +68,38 @@ describe('ingester', () => {
     expect(dl.items.map((i) => i.reason).sort()).toEqual(['decode_failed', 'device_id_mismatch', 'payload_too_large']);
     expect(dl.items.find((i) => i.reason === 'payload_too_large')?.detail).toContain('99999 bytes');
   });
+
+  it('also appends every rejected record, as logged, to a dead-letter log when one is given', async () => {
+    const dlq = await openFileLog({ dir: join(dir, 'dead-letters'), log: logger });
+    try {
+      await log.append([
+        record('dev-dlq', testUplinkBytes('dev-dlq', 1)),
+        record('dev-dlq', Buffer.from([0x09]), 'payload_too_large', 'too big'),
+        record('dev-dlq', Buffer.from([0xff, 0xff]), 'ok'),
+      ]);
+      const ingester = await startIngester({ log, store, logger, group: 'ingester-dlq', maxBatchWaitMs: 5, deadLetterLog: dlq });
+      try {
+        await waitFor('the batch to be stored', async () => (await log.lag('ingester-dlq')).lag === 0n, 30_000);
+      } finally {
+        await ingester.stop();
+      }
+      const got: { value: string; verdict: string | undefined }[] = [];
+      const consumer = await dlq.consume({
+        group: 'inspect',
+        maxBatchRecords: 100,
+        maxBatchWaitMs: 5,
+        handler: async (b) => {
+          for (const r of b.records) if (r.key === 'dev-dlq') got.push({ value: r.value.toString('hex'), verdict: r.headers['verdict'] });
+        },
+      });
+      await waitFor('the dead letters in the dead-letter log', () => got.length >= 2, 10_000);
+      await consumer.stop();
+      expect(got).toEqual([
+        { value: '09', verdict: 'payload_too_large' },
+        { value: 'ffff', verdict: 'ok' },
+      ]);
+    } finally {
+      await dlq.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { fromUplinkRecord, type LogBatch, type LogConsumer, type TelemetryLog } from '@parley/log';
+import { fromUplinkRecord, type LogBatch, type LogConsumer, type LogRecord, type TelemetryLog } from '@parley/log';
 import type { Logger } from '@parley/logger';
 import type { DeadLetterRow, Store, UplinkRow } from '@parley/store';
 import { LatencyWindow } from './latency';
@@ -14,6 +14,19 @@ export interface IngesterOptions {
   maxBatchWaitMs?: number;
   /** Called when a device reports a firmware version different from the last one seen. */
   onFirmware?: (deviceId: string, firmware: string) => Promise<void>;
+  /**
+   * Called after a batch is stored, for every uplink that carries command results (to close the
+   * loop on commands). A failure is logged, never retried through the log: the results are stored.
+   */
+  onCommandResults?: (deviceId: string, results: UplinkRow['commandResults']) => Promise<void>;
+  /** Called after each stored batch with its uplinks (live tail). Must not throw. */
+  onStored?: (uplinks: readonly UplinkRow[]) => void;
+  /**
+   * A log (the cluster mode's dead-letter topic) that also receives every rejected record, exactly
+   * as it was logged, for tools other than the store. Appended before the batch is committed, so
+   * nothing is missed (a re-delivered batch may append a record twice).
+   */
+  deadLetterLog?: TelemetryLog;
 }
 
 export interface IngesterStats {
@@ -52,14 +65,21 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
   async function handle(batch: LogBatch): Promise<void> {
     const uplinks: UplinkRow[] = [];
     const dead: DeadLetterRow[] = [];
+    const deadRecords: LogRecord[] = [];
     for (const record of batch.records) {
       const converted = toRow(fromUplinkRecord(record));
       if (converted.kind === 'uplink') uplinks.push(converted.row);
-      else dead.push(converted.row);
+      else {
+        dead.push(converted.row);
+        deadRecords.push(record);
+      }
     }
     const started = performance.now();
     await options.store.insertUplinks(uplinks);
     await options.store.insertDeadLetters(dead);
+    if (options.deadLetterLog && deadRecords.length > 0) {
+      await options.deadLetterLog.append(deadRecords.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })));
+    }
     const done = Date.now();
     stats.lastInsertMs = performance.now() - started;
     for (const r of uplinks) latency.add(done - r.receivedAtMs);
@@ -70,6 +90,19 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
     stats.lastBatchRecords = batch.records.length;
     for (const d of dead) logger.info({ deviceId: d.deviceId, reason: d.reason, source: d.source }, 'dead letter stored');
     if (options.onFirmware) await trackFirmware(uplinks);
+    if (options.onCommandResults) await reportResults(uplinks);
+    options.onStored?.(uplinks);
+  }
+
+  async function reportResults(rows: UplinkRow[]): Promise<void> {
+    for (const r of rows) {
+      if (r.commandResults.length === 0) continue;
+      try {
+        await options.onCommandResults!(r.deviceId, r.commandResults);
+      } catch (err) {
+        logger.warn({ err, deviceId: r.deviceId }, 'could not record command results');
+      }
+    }
   }
 
   async function trackFirmware(rows: UplinkRow[]): Promise<void> {
