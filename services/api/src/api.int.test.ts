@@ -15,7 +15,7 @@ let app: FastifyInstance;
 let deviceId: string;
 
 async function get(url: string, token: string | null = TOKEN) {
-  const res = await app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}`, 'x-parley-justification': 'support-case:1' } : {} });
   return { status: res.statusCode, body: res.json() };
 }
 
@@ -46,7 +46,8 @@ beforeAll(async () => {
     logger,
     manufacturerToken: TOKEN,
     store,
-    devices: registry,
+    registry,
+    policy: { kAnonymity: 5, emergencyCommandClasses: [] },
     health: async () => ({ ok: true, components: { store: { ok: true } } }),
   });
 });

@@ -1,29 +1,33 @@
+import type { Registry } from '@parley/registry';
 import type { Store } from '@parley/store';
-
-/** A device as the API shows it. */
-export interface DeviceView {
-  id: string;
-  model: string;
-  firmware: string;
-  status: string;
-  createdAt: Date;
-}
-
-/** The slice of the registry the API uses. */
-export interface DeviceDirectory {
-  getDevice(id: string): Promise<DeviceView | null>;
-  listDevices(q: { model?: string; limit: number; cursor?: string }): Promise<{ devices: DeviceView[]; nextCursor: string | null }>;
-  provisionDevices(q: { model: string; firmware: string; count: number }): Promise<(DeviceView & { secret: string })[]>;
-}
+import type { LiveFeed } from './live-feed';
 
 export interface HealthReport {
   ok: boolean;
   components: Record<string, { ok: boolean; detail?: string }>;
 }
 
+/** Delivers an approved command to its device (the MQTT broker's down topic) and records the downlink. */
+export interface CommandSender {
+  send(command: { id: string; deviceId: string; kind: string; body: Record<string, unknown>; expiresAtMs: number; issuedBy: string }): Promise<void>;
+}
+
+/** Product rules the API enforces (from config). */
+export interface ApiPolicy {
+  /** Fleet aggregates never show a group of fewer devices than this. */
+  kAnonymity: number;
+  /** Command classes delivered without waiting for the owner (always shown to them). */
+  emergencyCommandClasses: readonly string[];
+}
+
 export interface ApiDeps {
   store: Store;
-  devices: DeviceDirectory;
+  registry: Registry;
   /** Readiness of the platform's parts (store, log, broker). */
   health: () => Promise<HealthReport>;
+  /** Absent when this process cannot reach devices (then approved commands wait, `approved`). */
+  commands?: CommandSender;
+  /** Newly stored uplinks, for live tails; absent = live tail unavailable in this process. */
+  live?: LiveFeed;
+  policy: ApiPolicy;
 }

@@ -1,3 +1,4 @@
 export { buildApi, type ApiOptions } from './app';
-export type { ApiDeps, DeviceDirectory, DeviceView, HealthReport } from './deps';
+export type { ApiDeps, ApiPolicy, CommandSender, HealthReport } from './deps';
+export { createLiveFeed, type LiveFeed } from './live-feed';
 export type { Principal } from './principal';

@@ -16,12 +16,18 @@ export function parseTime(name: string, value: string | undefined, fallback: num
  * A [from, to) range. Defaults: the last 30 days up to one day ahead (device clocks run ahead at
  * times and their data must still show up).
  */
-export function parseRange(q: { from?: string; to?: string }, now = Date.now()): { fromMs: number; toMs: number } {
+export function parseRange(q: { from?: string; to?: string }, now = Date.now(), maxDays?: number): { fromMs: number; toMs: number } {
   const toMs = parseTime('to', q.to, now + DAY_MS);
   const fromMs = parseTime('from', q.from, toMs - 31 * DAY_MS);
   if (fromMs >= toMs) throw new ValidationError('invalid_range', '"from" must be before "to".');
+  if (maxDays !== undefined && toMs - fromMs > maxDays * DAY_MS) {
+    throw new ValidationError('range_too_large', `This query covers at most ${maxDays} days; ask for a shorter range (or several).`);
+  }
   return { fromMs, toMs };
 }
+
+/** Longest range a fleet query may cover: bounded work per request whatever the caller asks. */
+export const MAX_FLEET_RANGE_DAYS = 400;
 
 /** JSON schema fragments shared by routes. */
 export const timeParam = {

@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isAppError } from '@parley/errors';
+import { RateLimitError, isAppError } from '@parley/errors';
 
 /** Every error response has one shape: { error: { code, message, details? } }. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isAppError(err)) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
+      if (err instanceof RateLimitError) reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
     }
     if (err.validation) {

@@ -1,25 +1,29 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { NotFoundError } from '@parley/errors';
-import type { ApiDeps, DeviceView } from '../deps';
+import type { DeviceRecord } from '@parley/registry';
+import type { ApiDeps } from '../deps';
 import { deviceParams, errorResponses } from '../params';
 
-const deviceSchema = {
+const tagsSchema = { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.:-]{0,63}$' } } as const;
+
+export const deviceSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
     model: { type: 'string' },
     firmware: { type: 'string' },
     status: { type: 'string', enum: ['active', 'disabled'] },
+    tags: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'model', 'firmware', 'status', 'createdAt'],
+  required: ['id', 'model', 'firmware', 'status', 'tags', 'createdAt'],
 } as const;
 
-const view = (d: DeviceView) => ({ id: d.id, model: d.model, firmware: d.firmware, status: d.status, createdAt: d.createdAt.toISOString() });
+export const deviceView = (d: DeviceRecord) => ({ id: d.id, model: d.model, firmware: d.firmware, status: d.status, tags: d.tags, createdAt: d.createdAt.toISOString() });
 
 /** Looks a device up or answers 404 — every per-device route starts here. */
-export async function requireDevice(deps: ApiDeps, id: string): Promise<DeviceView> {
-  const device = await deps.devices.getDevice(id);
+export async function requireDevice(deps: ApiDeps, id: string): Promise<DeviceRecord> {
+  const device = await deps.registry.getDevice(id);
   if (!device) throw new NotFoundError('device_not_found', `No device with id "${id}". List devices with GET /v1/devices.`);
   return device;
 }
@@ -50,8 +54,8 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
     async (req) => {
       const { model, limit = 100, cursor } = req.query;
-      const page = await deps.devices.listDevices({ limit, ...(model ? { model } : {}), ...(cursor ? { cursor } : {}) });
-      return { devices: page.devices.map(view), nextCursor: page.nextCursor };
+      const page = await deps.registry.listDevices({ limit, ...(model ? { model } : {}), ...(cursor ? { cursor } : {}) });
+      return { devices: page.devices.map(deviceView), nextCursor: page.nextCursor };
     },
   );
 
@@ -67,15 +71,15 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         response: { 200: deviceSchema, ...errorResponses },
       },
     },
-    async (req) => view(await requireDevice(deps, req.params.id)),
+    async (req) => deviceView(await requireDevice(deps, req.params.id)),
   );
 
-  app.post<{ Body: { model: string; firmware: string; count: number } }>(
+  app.post<{ Body: { model: string; firmware: string; count: number; tags?: string[] } }>(
     '/v1/devices',
     {
-      config: { access: ['manufacturer'] },
+      config: { access: ['manufacturer:admin'] },
       schema: {
-        summary: 'Provision devices; returns their secrets once',
+        summary: 'Provision devices; returns their secrets and claim codes once',
         tags: ['devices'],
         security: [{ bearer: [] }],
         body: {
@@ -86,6 +90,7 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             model: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,47}$' },
             firmware: { type: 'string', minLength: 1, maxLength: 32 },
             count: { type: 'integer', minimum: 1, maximum: 10000 },
+            tags: { ...tagsSchema, description: 'Cohort tags for every device, e.g. ["region:eu-west", "cohort:beta"]' },
           },
         },
         response: {
@@ -94,7 +99,11 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             properties: {
               devices: {
                 type: 'array',
-                items: { ...deviceSchema, properties: { ...deviceSchema.properties, secret: { type: 'string' } }, required: [...deviceSchema.required, 'secret'] },
+                items: {
+                  ...deviceSchema,
+                  properties: { ...deviceSchema.properties, secret: { type: 'string' }, claimCode: { type: 'string', description: 'One-time code the owner claims the device with (print it on the box)' } },
+                  required: [...deviceSchema.required, 'secret', 'claimCode'],
+                },
               },
             },
           },
@@ -103,10 +112,32 @@ export const deviceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => {
-      const created = await deps.devices.provisionDevices(req.body);
+      const created = await deps.registry.provisionDevices(req.body);
+      // The device dimension lets fleet queries filter by model inside ClickHouse.
+      await deps.store.upsertDevices(created.map((d) => ({ deviceId: d.id, model: d.model, tags: d.tags })));
       req.log.info({ model: req.body.model, count: created.length }, 'devices provisioned');
       reply.status(201);
-      return { devices: created.map((d) => ({ ...view(d), secret: d.secret })) };
+      return { devices: created.map((d) => ({ ...deviceView(d), secret: d.secret, claimCode: d.claimCode })) };
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: { tags: string[] } }>(
+    '/v1/devices/:id/tags',
+    {
+      config: { access: ['manufacturer:operator'] },
+      schema: {
+        summary: "Replace a device's cohort tags (region, cohort, installer …) used by fleet analytics",
+        tags: ['devices'],
+        security: [{ bearer: [] }],
+        params: deviceParams,
+        body: { type: 'object', additionalProperties: false, required: ['tags'], properties: { tags: tagsSchema } },
+        response: { 200: deviceSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const device = await deps.registry.setTags(req.params.id, req.body.tags);
+      await deps.store.upsertDevices([{ deviceId: device.id, model: device.model, tags: device.tags }]);
+      return deviceView(device);
     },
   );
 };

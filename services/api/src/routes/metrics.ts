@@ -1,23 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { deviceScope, scopeQuery, type DeviceScope, type ScopeQuery } from '../access/device-scope';
 import type { ApiDeps } from '../deps';
 import { deviceIdParam, deviceParams, errorResponses, parseRange, rangeQuery } from '../params';
-import { requireDevice } from './devices';
+
+/** A grantee sees only granted metrics (`*` = all). */
+const metricAllowed = (scope: DeviceScope, metric: string) => !scope.metrics || scope.metrics.includes('*') || scope.metrics.includes(metric);
 
 /** At most this many buckets per response; a coarser bucket is chosen when none is given. */
 const MAX_BUCKETS = 2000;
 const DEFAULT_TARGET_BUCKETS = 500;
 
 export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: ScopeQuery & { from?: string; to?: string } }>(
     '/v1/devices/:id/metrics',
     {
-      config: { access: ['manufacturer'] },
+      config: { access: ['manufacturer', 'owner', 'grantee'] },
       schema: {
         summary: 'Metrics a device reported in a time range',
         tags: ['metrics'],
         security: [{ bearer: [] }],
         params: deviceParams,
-        querystring: { type: 'object', additionalProperties: false, properties: rangeQuery },
+        querystring: { type: 'object', additionalProperties: false, properties: { ...rangeQuery, ...scopeQuery } },
         response: {
           200: {
             type: 'object',
@@ -33,15 +36,16 @@ export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (req) => {
       const { id } = req.params;
       const { fromMs, toMs } = parseRange(req.query);
-      await requireDevice(deps, id);
-      return { deviceId: id, metrics: await deps.store.deviceMetrics({ deviceId: id, fromMs, toMs }) };
+      const scope = await deviceScope(deps, req, id, 'metrics', req.query);
+      const metrics = await deps.store.deviceMetrics({ deviceId: id, fromMs, toMs, ...(scope.window ? { window: scope.window } : {}) });
+      return { deviceId: id, metrics: metrics.filter((m) => metricAllowed(scope, m.metric)) };
     },
   );
 
-  app.get<{ Params: { id: string; metric: string }; Querystring: { from?: string; to?: string; bucket?: number } }>(
+  app.get<{ Params: { id: string; metric: string }; Querystring: ScopeQuery & { from?: string; to?: string; bucket?: number } }>(
     '/v1/devices/:id/metrics/:metric',
     {
-      config: { access: ['manufacturer'] },
+      config: { access: ['manufacturer', 'owner', 'grantee'] },
       schema: {
         summary: 'One metric of one device in time buckets (min/avg/max/last)',
         tags: ['metrics'],
@@ -56,6 +60,7 @@ export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           additionalProperties: false,
           properties: {
             ...rangeQuery,
+            ...scopeQuery,
             bucket: { type: 'integer', minimum: 1, maximum: 31 * 86400, description: 'Bucket width in seconds (default: range / 500)' },
           },
         },
@@ -99,8 +104,11 @@ export const metricRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           },
         });
       }
-      await requireDevice(deps, id);
-      return deps.store.metricSeries({ deviceId: id, metric, fromMs, toMs, bucketSeconds });
+      const scope = await deviceScope(deps, req, id, `metrics/${metric}`, req.query);
+      if (!metricAllowed(scope, metric)) {
+        return reply.status(403).send({ error: { code: 'metric_not_granted', message: `Your grant does not include "${metric}"; it covers: ${scope.metrics!.join(', ')}.` } });
+      }
+      return deps.store.metricSeries({ deviceId: id, metric, fromMs, toMs, bucketSeconds, ...(scope.window ? { window: scope.window } : {}) });
     },
   );
 };

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { NotFoundError } from '@parley/errors';
+import type { ApiDeps } from '../deps';
+import { deviceParams, errorResponses } from '../params';
+import { principalOf } from '../principal';
+
+const entrySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    accountId: { type: 'string' },
+    kind: { type: 'string', description: 'manufacturer, owner or grantee' },
+    role: { type: 'string' },
+    route: { type: 'string' },
+    purpose: { type: 'string', description: 'The justification, the grant purpose, or "owner"' },
+    grantId: { type: ['string', 'null'] },
+    periodId: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const accessLogRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.get<{ Params: { id: string }; Querystring: { limit?: number; cursor?: string } }>(
+    '/v1/devices/:id/access-log',
+    {
+      config: { access: ['owner'] },
+      schema: {
+        summary: 'Who read this device\'s data during your ownership, when, in which role and why',
+        description: 'Every read by manufacturer engineers (with their justification), grantees (with the grant purpose) and your household. Newest first.',
+        tags: ['sharing'],
+        security: [{ bearer: [] }],
+        params: deviceParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 20 } },
+        },
+        response: { 200: { type: 'object', properties: { entries: { type: 'array', items: entrySchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (p.kind !== 'owner') throw new Error('unreachable');
+      const periods = await deps.registry.ownership.ofOwner(p.ownerId, req.params.id);
+      if (periods.length === 0) throw new NotFoundError('device_not_found', `No device "${req.params.id}" that you have access to.`);
+      return deps.registry.accessLog.list({
+        deviceId: req.params.id,
+        periodIds: periods.map((x) => x.id),
+        limit: req.query.limit ?? 100,
+        ...(req.query.cursor ? { before: req.query.cursor } : {}),
+      });
+    },
+  );
+};
