@@ -8,13 +8,13 @@ import { loadConfig, localUrl } from './config';
 import { manufacturerToken } from './secrets';
 
 const USAGE = `Usage: npm run parley -- <command>
-  devices provision --model M --firmware V --count N [--out FILE]   create devices; prints (or writes) their secrets once
+  devices provision --model M --firmware V --count N [--out FILE]   create devices; prints (or writes) their secrets and claim codes once
   devices list [--model M] [--limit N]                              list devices
 When the platform is running (PARLEY_HTTP_PORT / PARLEY_DATA_DIR as for npm start) the CLI goes
 through its API; otherwise it opens the registry in the data dir directly.`;
 
 interface Backend {
-  provision(q: { model: string; firmware: string; count: number }): Promise<{ id: string; secret: string; model: string; firmware: string }[]>;
+  provision(q: { model: string; firmware: string; count: number }): Promise<{ id: string; secret: string; claimCode: string; model: string; firmware: string }[]>;
   list(q: { model?: string; limit: number }): Promise<{ id: string; model: string; firmware: string; status: string }[]>;
   close(): Promise<void>;
 }
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive whole number');
       process.stderr.write(`provisioning ${count} ${values.model} device(s)${api ? ' through the running platform' : ''} …\n`);
       const created = await backend.provision({ model: values.model, firmware: values.firmware, count });
-      const creds = created.map((d) => ({ id: d.id, secret: d.secret, model: d.model, firmware: d.firmware }));
+      const creds = created.map((d) => ({ id: d.id, secret: d.secret, claimCode: d.claimCode, model: d.model, firmware: d.firmware }));
       if (values.out) {
         await writeFile(values.out, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
         process.stderr.write(`wrote ${creds.length} credentials to ${values.out} (mode 0600). The secrets are not stored anywhere else.\n`);

@@ -16,7 +16,7 @@ afterEach(async () => {
 async function api(p: SpawnedPlatform, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(p.httpUrl + path, {
     method,
-    headers: { authorization: `Bearer ${p.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${p.token}`, 'x-parley-justification': 'quality-investigation:crash-test', ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = await res.json();

@@ -6,6 +6,8 @@ import type { Registry } from '@parley/registry';
 export interface DeviceCredentials {
   id: string;
   secret: string;
+  /** The one-time code an owner claims the device with (as printed on its box). */
+  claimCode?: string;
   model: string;
   firmware: string;
 }
@@ -42,7 +44,7 @@ export async function ensureDemoFleet(registry: Registry, dataDir: string, count
     const n = Math.floor(count / DEMO_MODELS.length) + (i < count % DEMO_MODELS.length ? 1 : 0);
     if (n === 0) continue;
     const created = await registry.provisionDevices({ model, firmware, count: n });
-    fleet.push(...created.map((d) => ({ id: d.id, secret: d.secret, model: d.model, firmware: d.firmware })));
+    fleet.push(...created.map((d) => ({ id: d.id, secret: d.secret, claimCode: d.claimCode, model: d.model, firmware: d.firmware })));
   }
   await writeFile(file, JSON.stringify(fleet, null, 2) + '\n', { mode: 0o600 });
   log.info({ devices: fleet.length, file }, 'demo fleet provisioned');

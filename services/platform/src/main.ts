@@ -1,9 +1,11 @@
 import { startFleet } from '@parley/firmware-sim';
 import { isAppError } from '@parley/errors';
 import { createRootLogger } from '@parley/logger';
-import { loadConfig } from './config';
+import { loadConfig, runsAllRoles } from './config';
 import { ensureDemoFleet } from './demo-fleet';
+import { clusterBanner } from './banner';
 import { startPlatform } from './app';
+import { startRoles } from './roles/start-roles';
 
 /** `npm start`: the embedded platform plus a simulated fleet, until Ctrl-C. */
 async function main(): Promise<void> {
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
     process.exit(isAppError(err) && err.code === 'help' ? 0 : 2);
   }
   const logger = createRootLogger({ level: config.logLevel, base: { service: 'parley' } });
+  if (!runsAllRoles(config)) return runRoles(config, logger);
+  const embedded = !config.kafkaBrokers && !config.clickhouseUrl && !config.databaseUrl && !config.redisUrl;
   const platform = await startPlatform(config, logger);
 
   const devices = config.sim ? await ensureDemoFleet(platform.registry, config.dataDir, config.simDevices, logger) : [];
@@ -27,7 +31,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      'Parley is running (embedded mode).',
+      embedded ? 'Parley is running (embedded mode).' : 'Parley is running (every role in one process, on the configured servers).',
       `  API        ${platform.httpUrl}        (OpenAPI: ${platform.httpUrl}/openapi.json)`,
       `  MQTT       ${platform.mqttUrl}`,
       `  Data dir   ${config.dataDir}`,
@@ -36,7 +40,9 @@ async function main(): Promise<void> {
       '',
       'Try:',
       `  curl -H 'Authorization: Bearer ${platform.token}' '${platform.httpUrl}/v1/devices'`,
-      `  curl -H 'Authorization: Bearer ${platform.token}' '${platform.httpUrl}/v1/devices/${example}/conversation?limit=5'`,
+      `  curl -H 'Authorization: Bearer ${platform.token}' -H 'X-Parley-Justification: support-case:1' '${platform.httpUrl}/v1/devices/${example}/conversation?limit=5'`,
+      '',
+      `Be an owner: claim ${example} with its claim code from ${config.dataDir}/demo-fleet.json (README: "Owners and sharing").`,
       '',
       'Ctrl-C stops cleanly.',
       '',
@@ -52,19 +58,48 @@ async function main(): Promise<void> {
         }, config.statusIntervalMs)
       : null;
 
+  stopOnSignal(logger, 'shutting down: stopping simulator, broker, then draining the ingester', async () => {
+    if (status) clearInterval(status);
+    await fleet?.stop();
+    await platform.stop();
+  });
+}
+
+/**
+ * A process of the cluster mode (or the whole platform on servers): the roles PARLEY_ROLES names,
+ * no simulator (it runs as its own process, `npm run sim`), until SIGINT/SIGTERM.
+ */
+async function runRoles(config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createRootLogger>): Promise<void> {
+  const log = logger.child({ roles: config.roles.join(',') });
+  const running = await startRoles(config, log);
+  process.stdout.write(clusterBanner(config, running));
+  const status =
+    config.statusIntervalMs > 0 && (running.broker || running.ingester)
+      ? setInterval(() => {
+          const b = running.broker?.stats();
+          const i = running.ingester?.stats();
+          log.info({ component: 'status', ...(b ? { connected: b.connected, accepted: b.accepted, appendFailures: b.appendFailures } : {}), ...(i ? { ingested: i.uplinks, ingestP99Ms: i.latencyP99Ms } : {}) }, 'status');
+        }, config.statusIntervalMs)
+      : null;
+  stopOnSignal(log, 'shutting down', async () => {
+    if (status) clearInterval(status);
+    await running.stop();
+  });
+}
+
+/** On the first SIGINT/SIGTERM: runs `stop`, then exits 0 (or 1 if stopping failed). */
+function stopOnSignal(log: ReturnType<typeof createRootLogger>, message: string, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: stopping simulator, broker, then draining the ingester');
-    if (status) clearInterval(status);
+    log.info({ signal }, message);
     try {
-      await fleet?.stop();
-      await platform.stop();
-      logger.info('stopped cleanly');
+      await stop();
+      log.info('stopped cleanly');
       process.exit(0);
     } catch (err) {
-      logger.error({ err }, 'shutdown failed');
+      log.error({ err }, 'shutdown failed');
       process.exit(1);
     }
   };

@@ -7,8 +7,16 @@ import { loadConfig, type PlatformConfig } from './config';
 export interface TestPlatform extends Platform {
   readonly dataDir: string;
   readonly config: PlatformConfig;
-  /** GET/POST against the API with the manufacturer token (or `token` given), via inject (no sockets). */
-  request(method: 'GET' | 'POST', url: string, options?: { token?: string | null; body?: unknown }): Promise<{ status: number; body: any }>;
+  /**
+   * A request against the API via inject (no sockets), with the manufacturer token unless `token`
+   * is given. Manufacturer requests state the justification `quality-investigation:test` unless
+   * `justification` says otherwise (null: none).
+   */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    options?: { token?: string | null; body?: unknown; justification?: string | null },
+  ): Promise<{ status: number; body: any }>;
   /** Stops the platform; the data dir is kept (restart with `startTestPlatform({ dataDir })`). */
   stop(): Promise<void>;
   /** Stops and deletes the data dir. */
@@ -39,15 +47,19 @@ export async function startTestPlatform(options: { dataDir?: string; config?: Pa
       await platform.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
-    async request(method: 'GET' | 'POST', url: string, opts: { token?: string | null; body?: unknown } = {}) {
+    async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: { token?: string | null; body?: unknown; justification?: string | null } = {}) {
       const token = opts.token === undefined ? platform.token : opts.token;
+      const justification = opts.justification === undefined ? (token === platform.token ? 'quality-investigation:test' : null) : opts.justification;
       const res = await platform.api.inject({
         method,
         url,
-        headers: token === null ? {} : { authorization: `Bearer ${token}` },
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(justification === null ? {} : { 'x-parley-justification': justification }),
+        },
         ...(opts.body === undefined ? {} : { payload: opts.body as object }),
       });
-      return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body };
+      return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body };
     },
   }) as TestPlatform;
 }
