@@ -49,3 +49,12 @@ if (mismatch) {
   }
   process.stderr.write(`parley bootstrap: dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
+
+// The web UI that the API serves: rebuilt only when services/web changed (a few ms otherwise).
+const { ensureWebBuilt } = await import('./build-web.mjs');
+try {
+  ensureWebBuilt();
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

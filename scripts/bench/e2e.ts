@@ -1,10 +1,15 @@
 /**
- * npm run bench:e2e — drives the simulator at increasing rates against the embedded platform and
- * prints sustained messages/s, ingest-to-queryable latency and process RSS per step; then loads a
- * large history and times one-device history queries.
+ * npm run bench:e2e — drives the simulator at increasing rates against the platform and prints
+ * sustained messages/s, ingest-to-queryable latency and process RSS per step; then loads a large
+ * history and times one-device history queries.
  *
- *   npm run bench:e2e -- [--rates 5000,10000,20000,30000] [--duration 20] [--devices 200]
- *                        [--samples 10] [--history-rows 10000000] [--queries 300] [--out FILE]
+ *   npm run bench:e2e -- [--mode embedded|cluster] [--rates 5000,10000,20000,30000] [--duration 20]
+ *                        [--devices 200] [--samples 10] [--history-rows 10000000] [--queries 300]
+ *                        [--partitions 4] [--out FILE]
+ *
+ * `--mode cluster` runs the cluster mode's parts on this machine (see targets.ts); RSS and CPU are
+ * then the sum over the platform's processes (broker, this process with the ingester, the store
+ * server, Kafka's JVM).
  *
  * The simulator runs as a separate process (its own core), as real devices would.
  */
@@ -14,12 +19,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { createRootLogger } from '@parley/logger';
-import { loadConfig, startPlatform, type Platform } from '@parley/platform';
 import { tempDir } from '@parley/testkit';
 import { loadHistory, timeHistoryQueries } from './history';
+import { clusterTarget, embeddedTarget, rssBytes, type BenchTarget } from './targets';
 
 const { values } = parseArgs({
   options: {
+    mode: { type: 'string', default: 'embedded' },
+    partitions: { type: 'string', default: '4' },
     rates: { type: 'string', default: '5000,10000,20000,30000' },
     duration: { type: 'string', default: '20' },
     devices: { type: 'string', default: '200' },
@@ -61,7 +68,7 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
 }
 
-async function runStep(platform: Platform, credsFile: string, rate: number): Promise<StepResult> {
+async function runStep(platform: BenchTarget, credsFile: string, rate: number): Promise<StepResult> {
   const warmupS = Math.min(5, Math.max(2, Math.round(durationS / 4)));
   const sim = spawn(
     process.execPath,
@@ -70,9 +77,10 @@ async function runStep(platform: Platform, credsFile: string, rate: number): Pro
   );
   const exited = new Promise<void>((r) => sim.once('exit', () => r()));
   await sleep(warmupS * 1000);
-  platform.ingester.resetLatency();
-  const a0 = platform.broker.stats().accepted;
-  const cpu0 = [await cpuSeconds(process.pid), await cpuSeconds(sim.pid!)];
+  platform.resetLatency();
+  const a0 = await platform.accepted();
+  const platformCpu = async () => (await Promise.all(platform.pids().map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const cpu0 = [await platformCpu(), await cpuSeconds(sim.pid!)];
   const profiler = values.profile ? new Session() : null;
   if (profiler) {
     profiler.connect();
@@ -83,19 +91,19 @@ async function runStep(platform: Platform, credsFile: string, rate: number): Pro
   let maxRss = 0;
   while (performance.now() - t0 < durationS * 1000) {
     await sleep(500);
-    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    maxRss = Math.max(maxRss, (await Promise.all(platform.pids().map(rssBytes))).reduce((a, b) => a + b, 0));
   }
-  const accepted = platform.broker.stats().accepted - a0;
+  const accepted = (await platform.accepted()) - a0;
   const elapsedS = (performance.now() - t0) / 1000;
-  const cpu1 = [await cpuSeconds(process.pid), await cpuSeconds(sim.pid!)];
+  const cpu1 = [await platformCpu(), await cpuSeconds(sim.pid!)];
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     await mkdir(values.profile!, { recursive: true });
     await writeFile(join(values.profile!, `e2e-${rate}.cpuprofile`), JSON.stringify(profile));
     profiler.disconnect();
   }
-  const lag = (await platform.log.lag('ingester')).lag;
-  const { latencyP50Ms, latencyP99Ms } = platform.ingester.stats();
+  const lag = await platform.lag();
+  const { p50: latencyP50Ms, p99: latencyP99Ms } = platform.latency();
   sim.kill('SIGTERM'); // the simulator stops cleanly: it waits for its in-flight PUBACKs
   await exited;
   await platform.drain(120_000);
@@ -117,13 +125,10 @@ async function runStep(platform: Platform, credsFile: string, rate: number): Pro
 async function main(): Promise<void> {
   const dataDir = await tempDir('parley-bench-');
   const logger = createRootLogger({ level: 'warn' });
-  const config = {
-    ...loadConfig({ ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_MQTT_PORT: '0', PARLEY_HTTP_PORT: '0', PARLEY_SIM: 'off', PARLEY_LOG_LEVEL: 'warn' }),
-    connectsPerMinute: 100_000,
-    statusIntervalMs: 0,
-  };
+  if (values.mode !== 'embedded' && values.mode !== 'cluster') throw new Error(`--mode must be embedded or cluster (got ${values.mode})`);
   say(`bench:e2e — node ${process.version}, data dir ${dataDir}`);
-  const platform = await startPlatform(config, logger);
+  const platform = values.mode === 'cluster' ? await clusterTarget(dataDir, logger, Number(values.partitions)) : await embeddedTarget(dataDir, logger);
+  say(platform.description);
   const results: StepResult[] = [];
   try {
     const perModel = Math.ceil(deviceCount / 3);
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     }
     if (values.out) {
       await mkdir(join(values.out, '..'), { recursive: true });
-      await writeFile(values.out, JSON.stringify({ at: new Date().toISOString(), node: process.version, deviceCount, samples, durationS, results, history }, null, 2));
+      await writeFile(values.out, JSON.stringify({ at: new Date().toISOString(), mode: values.mode, node: process.version, deviceCount, samples, durationS, results, history }, null, 2));
     }
   } finally {
     await platform.stop();
