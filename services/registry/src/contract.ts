@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 import { DEVICE_ID_PATTERN } from './device-id';
 import { relationshipContract } from './relationships/contract';
+import { destinationContract } from './relationships/destination-contract';
 
 /**
  * One registry for one test, **empty** at the start (tests count from zero). A PostgreSQL factory
@@ -331,6 +332,7 @@ export function describeRegistry(name: string, factory: () => Promise<RegistryUn
     });
 
     relationshipContract(() => registry);
+    destinationContract(() => registry);
 
     describe('persistence', () => {
       it('keeps devices, states, firmware and secrets across close and reopen', async (test) => {

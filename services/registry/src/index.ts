@@ -15,6 +15,8 @@ export { loadMigrations, migrate, type Migration } from './migrate';
 export { DEVICE_ID_PATTERN, isDeviceId } from './device-id';
 export { FIRMWARE_PATTERN, MAX_PAGE_LIMIT, MAX_PROVISION_COUNT, MAX_TAGS, MODEL_PATTERN, TAG_PATTERN } from './validate';
 export type * from './relationships/types';
+export type * from './relationships/destination-types';
+export { destinationHost } from './relationships/destinations';
 export { ID_PATTERN, normalizeCode } from './relationships/ids';
 export { timelineId } from './relationships/timeline';
 export { CLAIM_MAX_FAILURES, CLAIM_WINDOW_SECONDS } from './relationships/ownership';

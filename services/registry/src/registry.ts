@@ -1,3 +1,4 @@
+import type { Destinations, Outbox } from './relationships/destination-types';
 import type { AccessLog, Accounts, Commands, Erasure, Grants, Inferences, Ownership, Timeline } from './relationships/types';
 
 /** Whether a device may connect: `disabled` devices fail authentication but keep their record. */
@@ -81,6 +82,10 @@ export interface Registry {
   readonly commands: Commands;
   /** Erasing an ownership period's records. */
   readonly erasure: Erasure;
+  /** Where owners push their device's stream (webhooks, MQTT topics), with consent receipts. */
+  readonly destinations: Destinations;
+  /** The per-destination delivery queue the delivery role fills and drains. */
+  readonly outbox: Outbox;
   /**
    * Creates `count` devices in one transaction (all or none) with fresh ids and secrets.
    * The returned secrets are the only copy: store or hand them out now.

@@ -17,6 +17,9 @@ import { sqlOwnership } from './relationships/ownership';
 import { sqlTimeline } from './relationships/timeline';
 import type { AccessLog, Accounts, Commands, Erasure, Grants, Inferences, Ownership, Timeline } from './relationships/types';
 import { sqlErasure } from './relationships/erasure';
+import type { Destinations, Outbox } from './relationships/destination-types';
+import { sqlDestinations } from './relationships/destinations';
+import { sqlOutbox } from './relationships/outbox';
 import type { DevicePage, DeviceRecord, DeviceStatus, ListDevicesQuery, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 import { DUMMY_SECRET, SALT_BYTES, SECRET_BYTES, SECRET_SCHEME, generateSecret, hashSecret, verifySecret } from './secrets';
 import { validateCount, validateFirmware, validateIdPrefix, validateLimit, validateModel, validateTags } from './validate';
@@ -147,6 +150,8 @@ class SqlRegistry implements Registry {
   readonly inferences: Inferences;
   readonly commands: Commands;
   readonly erasure: Erasure;
+  readonly destinations: Destinations;
+  readonly outbox: Outbox;
 
   constructor(
     private readonly sql: Sql,
@@ -160,6 +165,8 @@ class SqlRegistry implements Registry {
     this.inferences = sqlInferences(sql);
     this.commands = sqlCommands(sql);
     this.erasure = sqlErasure(sql);
+    this.destinations = sqlDestinations(sql);
+    this.outbox = sqlOutbox(sql);
   }
 
   private run<T>(op: string, fn: () => Promise<T>): Promise<T> {

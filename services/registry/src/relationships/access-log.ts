@@ -14,6 +14,7 @@ interface Row {
   route: string;
   purpose: string;
   grant_id: string | null;
+  records: number | null;
 }
 
 const toRecord = (r: Row): AccessRecord => ({
@@ -27,6 +28,7 @@ const toRecord = (r: Row): AccessRecord => ({
   route: r.route,
   purpose: r.purpose,
   grantId: r.grant_id,
+  records: r.records === null ? null : Number(r.records),
 });
 
 export function sqlAccessLog(sql: Sql): AccessLog {

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@parley/errors';
 import type { Sql } from '../db';
+import { endDestinationsOfPeriod } from './destinations';
 import { guard } from './guard';
 import { PERIOD_COLUMNS, toPeriod, type PeriodRow } from './ownership';
 import { addTimeline } from './timeline';
@@ -24,6 +25,7 @@ export function sqlErasure(sql: Sql): Erasure {
           );
           if (row) {
             await tx.query('UPDATE transfer_codes SET expires_at = least(expires_at, now()) WHERE period_id = $1 AND used_at IS NULL', [periodId]);
+            await endDestinationsOfPeriod(tx, periodId, actorId);
             await addTimeline(tx, { deviceId: row.device_id, kind: 'period_erased', actor: actorId, subjectId: periodId, body: { periodId } });
           }
           return periodOf(tx, periodId);
@@ -46,6 +48,8 @@ export function sqlErasure(sql: Sql): Erasure {
           await tx.query('DELETE FROM command_policies WHERE period_id = $1', [periodId]);
           counts['commands'] = Number(await count('DELETE FROM commands WHERE period_id = $1', [periodId]));
           counts['grants'] = Number(await count('DELETE FROM grants WHERE period_id = $1', [periodId]));
+          // Destinations and their queues and dead letters (the outbox rows go with them: ON DELETE CASCADE).
+          counts['destinations'] = Number(await count('DELETE FROM destinations WHERE period_id = $1', [periodId]));
           counts['consent_receipts'] = Number(await count(`DELETE FROM receipts WHERE period_id = $1 AND kind = 'consent'`, [periodId]));
           await tx.query('DELETE FROM transfer_codes WHERE period_id = $1', [periodId]);
           await tx.query('UPDATE ownership_periods SET erased_at = now() WHERE id = $1', [periodId]);

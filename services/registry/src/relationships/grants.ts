@@ -2,8 +2,9 @@ import { ConflictError, NotFoundError, ValidationError } from '@parley/errors';
 import type { Sql } from '../db';
 import { guard } from './guard';
 import { newId } from './ids';
+import { consentReceipt, insertConsentReceipt, scopeCategories, toReceipt, type ReceiptRow } from './receipts';
 import { addTimeline } from './timeline';
-import type { Grant, Grants, NewGrant, Receipt } from './types';
+import type { Grant, Grants, NewGrant } from './types';
 
 /** Metric names and event codes a grant may list; `*` means all of that kind. */
 const NAME_PATTERN = /^(\*|[a-z][a-z0-9_.]{0,63})$/i;
@@ -26,16 +27,6 @@ interface GrantRow {
   revoked_at: Date | null;
   receipt_id: string;
   period_ended: boolean;
-}
-
-interface ReceiptRow {
-  id: string;
-  kind: Receipt['kind'];
-  device_id: string;
-  period_id: string | null;
-  grantee_id: string | null;
-  body: Record<string, unknown>;
-  created_at: Date;
 }
 
 const SELECT = `SELECT g.id, g.device_id, g.period_id, g.grantee_id, g.metrics, g.events, g.data_from, g.data_to, g.expires_at, g.purpose,
@@ -63,27 +54,26 @@ function toGrant(r: GrantRow, now = Date.now()): Grant {
   };
 }
 
-const toReceipt = (r: ReceiptRow): Receipt => ({
-  id: r.id,
-  kind: r.kind,
-  deviceId: r.device_id,
-  periodId: r.period_id,
-  granteeId: r.grantee_id,
-  body: r.body,
-  createdAt: new Date(r.created_at),
-});
-
-function validateNames(field: string, names: string[]): string[] {
+function validateNames(field: string, names: string[], code: string): string[] {
   if (!Array.isArray(names) || names.length > MAX_NAMES || names.some((n) => typeof n !== 'string' || !NAME_PATTERN.test(n))) {
-    throw new ValidationError('invalid_grant_scope', `"${field}" is a list of up to ${MAX_NAMES} metric names / event codes (letters, digits, _ and .), or ["*"] for all.`);
+    throw new ValidationError(code, `"${field}" is a list of up to ${MAX_NAMES} metric names / event codes (letters, digits, _ and .), or ["*"] for all.`);
   }
   return [...new Set(names)].sort();
 }
 
-function validate(g: NewGrant, now: number): void {
-  if (g.metrics.length === 0 && g.events.length === 0) {
-    throw new ValidationError('invalid_grant_scope', 'A grant must name at least one metric or event code (use ["*"] for all).');
+/**
+ * A grant-shaped scope (metric names and event codes, `*` = all of that kind), checked, de-duplicated
+ * and sorted; at least one entry. Grants and destinations share it; `code` is the error code.
+ */
+export function validateScope(what: string, metrics: string[], events: string[], code = 'invalid_grant_scope'): { metrics: string[]; events: string[] } {
+  const scope = { metrics: validateNames('metrics', metrics, code), events: validateNames('events', events, code) };
+  if (scope.metrics.length === 0 && scope.events.length === 0) {
+    throw new ValidationError(code, `${what} must name at least one metric or event code (use ["*"] for all).`);
   }
+  return scope;
+}
+
+function validate(g: NewGrant, now: number): void {
   const purpose = g.purpose.trim();
   if (purpose.length < 3 || purpose.length > 200) throw new ValidationError('invalid_purpose', 'State the purpose of the grant in 3 to 200 characters.');
   const exp = g.expiresAt.getTime();
@@ -95,40 +85,19 @@ function validate(g: NewGrant, now: number): void {
   }
 }
 
-/**
- * A consent receipt after the Kantara Initiative Consent Receipt Specification (v1.1): who consented
- * (the pseudonymous household), to whom, for what purpose, what data, for how long — plus Parley's
- * exact grant terms.
- */
-function consentReceipt(id: string, grant: Grant, ownerId: string, granteeName: string | null, at: Date): Record<string, unknown> {
-  return {
-    version: 'KI-CR-v1.1.0',
-    consentReceiptID: id,
-    consentTimestamp: Math.floor(at.getTime() / 1000),
+/** The consent receipt of a grant (see `consentReceipt`). */
+function grantReceipt(id: string, grant: Grant, ownerId: string, granteeName: string | null, at: Date): Record<string, unknown> {
+  return consentReceipt({
+    receiptId: id,
+    at,
+    ownerId,
     collectionMethod: 'Parley owner API: grant created by the owner',
-    jurisdiction: '',
-    piiPrincipalId: ownerId,
-    piiControllers: [{ piiController: 'device owner (household)', contact: ownerId }],
-    policyUrl: '',
-    services: [
-      {
-        service: `read access to device ${grant.deviceId}`,
-        purposes: [
-          {
-            purpose: grant.purpose,
-            purposeCategory: ['third-party access granted by the owner'],
-            consentType: 'EXPLICIT',
-            piiCategory: [...grant.metrics.map((m) => `metric:${m}`), ...grant.events.map((e) => `event:${e}`)],
-            primaryPurpose: true,
-            termination: grant.expiresAt.toISOString(),
-            thirdPartyDisclosure: true,
-            thirdPartyName: granteeName ?? grant.granteeId,
-          },
-        ],
-      },
-    ],
-    sensitive: false,
-    spiCat: [],
+    service: `read access to device ${grant.deviceId}`,
+    purpose: grant.purpose,
+    purposeCategory: 'third-party access granted by the owner',
+    piiCategory: scopeCategories(grant.metrics, grant.events),
+    termination: grant.expiresAt.toISOString(),
+    thirdPartyName: granteeName ?? grant.granteeId,
     parley: {
       grantId: grant.id,
       deviceId: grant.deviceId,
@@ -141,7 +110,7 @@ function consentReceipt(id: string, grant: Grant, ownerId: string, granteeName: 
       expiresAt: grant.expiresAt.toISOString(),
       revocable: 'at any time, effective immediately (DELETE /v1/grants/{id})',
     },
-  };
+  });
 }
 
 export function sqlGrants(sql: Sql): Grants {
@@ -153,9 +122,8 @@ export function sqlGrants(sql: Sql): Grants {
   return {
     async create(input) {
       const now = Date.now();
+      const { metrics, events } = validateScope('A grant', input.metrics, input.events);
       validate(input, now);
-      const metrics = validateNames('metrics', input.metrics);
-      const events = validateNames('events', input.events);
       return guard('create a grant', () =>
         sql.transaction(async (tx) => {
           const [period] = await tx.query<{ device_id: string; owner_id: string }>('SELECT device_id, owner_id FROM ownership_periods WHERE id = $1 AND ended_at IS NULL', [input.periodId]);
@@ -186,11 +154,8 @@ export function sqlGrants(sql: Sql): Grants {
             receiptId,
             status: 'active',
           };
-          const body = consentReceipt(receiptId, grant, period.owner_id, grantee.display_name, grant.createdAt);
-          const [receipt] = await tx.query<ReceiptRow>(
-            `INSERT INTO receipts (id, kind, device_id, period_id, grantee_id, body) VALUES ($1, 'consent', $2, $3, $4, $5) RETURNING *`,
-            [receiptId, grant.deviceId, grant.periodId, grant.granteeId, JSON.stringify(body)],
-          );
+          const body = grantReceipt(receiptId, grant, period.owner_id, grantee.display_name, grant.createdAt);
+          const receipt = await insertConsentReceipt(tx, { id: receiptId, deviceId: grant.deviceId, periodId: grant.periodId, granteeId: grant.granteeId, body });
           await addTimeline(tx, {
             deviceId: grant.deviceId,
             kind: 'grant_created',
@@ -198,7 +163,7 @@ export function sqlGrants(sql: Sql): Grants {
             subjectId: id,
             body: { grantId: id, granteeId: grant.granteeId, granteeName: grantee.display_name, metrics, events, purpose: grant.purpose, expiresAt: grant.expiresAt.toISOString() },
           });
-          return { grant, receipt: toReceipt(receipt!) };
+          return { grant, receipt };
         }),
       );
     },

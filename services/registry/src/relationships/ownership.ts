@@ -1,6 +1,7 @@
 import { AppError, AuthError, ConflictError, NotFoundError, RateLimitError, ValidationError } from '@parley/errors';
 import type { Sql } from '../db';
 import { hashSecret, verifySecret } from '../secrets';
+import { endDestinationsOfPeriod } from './destinations';
 import { guard } from './guard';
 import { newCode, newId, normalizeCode } from './ids';
 import { addTimeline } from './timeline';
@@ -99,6 +100,7 @@ export function sqlOwnership(sql: Sql): Ownership {
     if (!row) throw new ConflictError('period_ended', 'This ownership period has already ended.');
     // Pending transfer codes of the period die with it.
     await tx.query('UPDATE transfer_codes SET expires_at = least(expires_at, now()) WHERE period_id = $1 AND used_at IS NULL', [periodId]);
+    await endDestinationsOfPeriod(tx, periodId, 'system');
     return toPeriod(row);
   }
 

@@ -177,6 +177,8 @@ export interface AccessEntry {
 export interface AccessRecord extends AccessEntry {
   id: string;
   at: Date;
+  /** Deliveries to a destination: how many records this row stands for (null for reads). */
+  records: number | null;
 }
 
 export interface AccessLog {
