@@ -17,6 +17,8 @@ export { FIRMWARE_PATTERN, MAX_PAGE_LIMIT, MAX_PROVISION_COUNT, MAX_TAGS, MODEL_
 export type * from './relationships/types';
 export type * from './relationships/destination-types';
 export { destinationHost } from './relationships/destinations';
+export type * from './relationships/voice-types';
+export { IDEA_STATUSES, NOTE_CATEGORIES } from './relationships/voice-types';
 export { ID_PATTERN, normalizeCode } from './relationships/ids';
 export { timelineId } from './relationships/timeline';
 export { CLAIM_MAX_FAILURES, CLAIM_WINDOW_SECONDS } from './relationships/ownership';

@@ -1,5 +1,6 @@
 import type { Destinations, Outbox } from './relationships/destination-types';
 import type { AccessLog, Accounts, Commands, Erasure, Grants, Inferences, Ownership, Timeline } from './relationships/types';
+import type { Ideas, Notes } from './relationships/voice-types';
 
 /** Whether a device may connect: `disabled` devices fail authentication but keep their record. */
 export type DeviceStatus = 'active' | 'disabled';
@@ -86,6 +87,10 @@ export interface Registry {
   readonly destinations: Destinations;
   /** The per-destination delivery queue the delivery role fills and drains. */
   readonly outbox: Outbox;
+  /** Owners' notes pinned to moments of a device's timeline, with versions and replies. */
+  readonly notes: Notes;
+  /** Proposals for a model, with votes per ownership period, comments and status updates. */
+  readonly ideas: Ideas;
   /**
    * Creates `count` devices in one transaction (all or none) with fresh ids and secrets.
    * The returned secrets are the only copy: store or hand them out now.

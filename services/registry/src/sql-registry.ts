@@ -20,6 +20,9 @@ import { sqlErasure } from './relationships/erasure';
 import type { Destinations, Outbox } from './relationships/destination-types';
 import { sqlDestinations } from './relationships/destinations';
 import { sqlOutbox } from './relationships/outbox';
+import { sqlIdeas } from './relationships/ideas';
+import { sqlNotes } from './relationships/notes';
+import type { Ideas, Notes } from './relationships/voice-types';
 import type { DevicePage, DeviceRecord, DeviceStatus, ListDevicesQuery, ProvisionedDevice, ProvisionRequest, Registry } from './registry';
 import { DUMMY_SECRET, SALT_BYTES, SECRET_BYTES, SECRET_SCHEME, generateSecret, hashSecret, verifySecret } from './secrets';
 import { validateCount, validateFirmware, validateIdPrefix, validateLimit, validateModel, validateTags } from './validate';
@@ -152,6 +155,8 @@ class SqlRegistry implements Registry {
   readonly erasure: Erasure;
   readonly destinations: Destinations;
   readonly outbox: Outbox;
+  readonly notes: Notes;
+  readonly ideas: Ideas;
 
   constructor(
     private readonly sql: Sql,
@@ -167,6 +172,8 @@ class SqlRegistry implements Registry {
     this.erasure = sqlErasure(sql);
     this.destinations = sqlDestinations(sql);
     this.outbox = sqlOutbox(sql);
+    this.notes = sqlNotes(sql);
+    this.ideas = sqlIdeas(sql);
   }
 
   private run<T>(op: string, fn: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProvisionedDevice, Registry } from '../registry';
 import { CLAIM_MAX_FAILURES } from './ownership';
+import { voiceContract } from './voice-contract';
 
 export function relationshipContract(get: () => Registry): void {
   const household = async (name = 'Household') => (await get().accounts.create({ kind: 'owner', role: 'owner', displayName: name, createdBy: 'self' })).account;
@@ -202,18 +203,30 @@ export function relationshipContract(get: () => Registry): void {
       await get().accessLog.record({ deviceId: d.id, periodId: p.id, accountId: a.id, kind: 'owner', role: 'owner', route: 'conversation', purpose: 'owner', grantId: null });
       await get().commands.propose({ deviceId: d.id, class: 'defrost', kind: 'command', body: {}, reason: 'ice build-up', emergency: false, proposedBy: 'eng', expiresAt: new Date(Date.now() + 60_000) });
       await get().accessLog.record({ deviceId: d.id, periodId: 'per_other', accountId: 'x', kind: 'owner', role: 'owner', route: 'conversation', purpose: 'owner', grantId: null });
+      const note = await get().notes.create({ periodId: p.id, authorId: a.id, at: new Date(), category: 'noise', text: 'Humming at night' });
+      await get().notes.reply({ noteId: note.id, authorId: 'eng', authorKind: 'manufacturer', text: 'Thanks, looking into it' });
+      const theirs = await get().ideas.create({ model: 'fridge-x1', title: 'Eco mode', body: 'Default to eco', authorId: 'eng', authorKind: 'manufacturer' }, 1);
+      await get().ideas.vote({ ideaId: theirs.id, periodId: p.id, accountId: a.id, value: 'up' });
+      await get().ideas.comment({ ideaId: theirs.id, periodId: p.id, authorId: a.id, authorKind: 'owner', text: 'Yes please' });
+      const mine = await get().ideas.create({ model: 'fridge-x1', title: 'Holiday mode', body: 'Keep it warm while away', authorId: a.id, authorKind: 'owner', periodId: p.id }, 1);
 
       await expect(get().erasure.erase(p.id)).rejects.toMatchObject({ code: 'period_open' });
       const ended = await get().erasure.end(p.id, a.id);
       expect(ended).toMatchObject({ endReason: 'erased' });
       const { counts } = await get().erasure.erase(p.id);
-      expect(counts).toMatchObject({ access_log: 1, grants: 1, consent_receipts: 1, commands: 1 });
+      expect(counts).toMatchObject({ access_log: 1, grants: 1, consent_receipts: 1, commands: 1, notes: 1, idea_votes: 1, idea_comments: 1, ideas: 1 });
+      expect(await get().notes.get(note.id)).toBeNull();
+      expect(await get().notes.history(note.id)).toEqual([]);
+      expect(await get().ideas.get(mine.id, { accountId: a.id }, 1)).toBeNull();
+      expect(await get().ideas.get(theirs.id, { accountId: a.id }, 1)).toMatchObject({ tally: { up: 0, down: 0 }, comments: [] });
       expect(counts['timeline']).toBeGreaterThanOrEqual(3);
       expect(await get().grants.ofPeriod(p.id)).toEqual([]);
       expect((await get().accessLog.list({ deviceId: d.id, limit: 10 })).entries.map((e) => e.periodId)).toEqual(['per_other']);
       expect(await get().ownership.current(d.id)).toBeNull();
       // Erasing again finds nothing left.
-      expect((await get().erasure.erase(p.id)).counts).toMatchObject({ access_log: 0, grants: 0, timeline: 0 });
+      expect((await get().erasure.erase(p.id)).counts).toMatchObject({ access_log: 0, grants: 0, timeline: 0, notes: 0, idea_votes: 0 });
     });
   });
+
+  voiceContract(get);
 }

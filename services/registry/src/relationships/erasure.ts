@@ -10,7 +10,8 @@ import type { Erasure, OwnershipPeriod } from './types';
  * Erasure of one ownership period on the registry's side: the period is ended (if still open) and
  * marked erased; everything recorded about the household during it is deleted — reads of it
  * (access log), its grants and their consent receipts, its commands and policies, the
- * manufacturer's inferences and the relationship timeline of its window — and the household's
+ * manufacturer's inferences, the owner's notes, votes, comments and proposed ideas, and the
+ * relationship timeline of its window — and the household's
  * display name goes when no other period remains. The caller deletes the telemetry (store) and
  * issues the deletion receipt.
  */
@@ -45,6 +46,12 @@ export function sqlErasure(sql: Sql): Erasure {
           counts['timeline'] = Number(await count('DELETE FROM timeline WHERE device_id = $1 AND at >= $2 AND at < $3', [period.deviceId, from, to]));
           await tx.query('DELETE FROM inference_notes WHERE inference_id IN (SELECT id FROM inferences WHERE device_id = $1 AND created_at >= $2 AND created_at < $3)', [period.deviceId, from, to]);
           counts['inferences'] = Number(await count('DELETE FROM inferences WHERE device_id = $1 AND created_at >= $2 AND created_at < $3', [period.deviceId, from, to]));
+          // The owner's voice in the period: notes (their versions and replies go with them),
+          // votes, comments, and ideas proposed from it (with everyone's votes and comments on them).
+          counts['notes'] = Number(await count('DELETE FROM notes WHERE period_id = $1', [periodId]));
+          counts['idea_votes'] = Number(await count('DELETE FROM idea_votes WHERE period_id = $1', [periodId]));
+          counts['idea_comments'] = Number(await count('DELETE FROM idea_comments WHERE period_id = $1', [periodId]));
+          counts['ideas'] = Number(await count('DELETE FROM ideas WHERE period_id = $1', [periodId]));
           await tx.query('DELETE FROM command_policies WHERE period_id = $1', [periodId]);
           counts['commands'] = Number(await count('DELETE FROM commands WHERE period_id = $1', [periodId]));
           counts['grants'] = Number(await count('DELETE FROM grants WHERE period_id = $1', [periodId]));
