@@ -24,6 +24,9 @@ import { inferenceRoutes } from './routes/inferences';
 import { insightRoutes } from './routes/insights';
 import { liveRoutes } from './routes/live';
 import { ownershipRoutes } from './routes/ownership';
+import { feedbackRoutes } from './routes/feedback';
+import { ideaRoutes } from './routes/ideas';
+import { noteRoutes } from './routes/notes';
 
 export interface ApiOptions extends ApiDeps {
   logger: Logger;
@@ -86,8 +89,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     grantRoutes,
     accessLogRoutes,
     inferenceRoutes,
+    noteRoutes,
+    ideaRoutes,
     commandRoutes,
     fleetRoutes,
+    feedbackRoutes,
     insightRoutes,
     exportRoutes,
     deadLetterRoutes,

@@ -18,7 +18,7 @@ const ADMIN = 'matrix-bootstrap-admin-token';
 type Role = 'none' | 'bad' | 'expired' | 'admin' | 'engViewer' | 'engOperator' | 'owner' | 'coOwner' | 'ownerViewer' | 'otherOwner' | 'previousOwner' | 'grantee' | 'revokedGrantee';
 const ROLES: Role[] = ['none', 'bad', 'expired', 'admin', 'engViewer', 'engOperator', 'owner', 'coOwner', 'ownerViewer', 'otherOwner', 'previousOwner', 'grantee', 'revokedGrantee'];
 type Outcome = 'allow' | 401 | 403 | 404;
-const DENIAL_CODES = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'device_not_found', 'grant_not_found', 'receipt_not_found', 'command_not_found', 'inference_not_found', 'period_not_found', 'token_not_found']);
+const DENIAL_CODES = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'device_not_found', 'grant_not_found', 'receipt_not_found', 'command_not_found', 'inference_not_found', 'period_not_found', 'token_not_found', 'note_not_found', 'idea_not_found']);
 
 let dir: string;
 let store: Store;
@@ -27,7 +27,7 @@ let app: FastifyInstance;
 const tokens = {} as Record<Role, string>;
 let deviceId: string;
 let otherDeviceId: string;
-let ids: { grantRevoked: string; receipt: string; command: string; inference: string };
+let ids: { grantRevoked: string; receipt: string; command: string; inference: string; note: string; idea: string };
 
 beforeAll(async () => {
   dir = await tempDir('parley-authz-');
@@ -66,7 +66,9 @@ beforeAll(async () => {
   const command = await registry.commands.propose({ deviceId, class: 'defrost', kind: 'command', body: { kind: 'command', name: 'defrost', params: {} }, reason: 'ice', emergency: false, proposedBy: 'manufacturer', expiresAt: new Date(Date.now() + 3_600_000) });
   const inference = await registry.inferences.create({ deviceId, code: 'seal_worn', title: 'Door seal worn', detail: 'x', evidence: [{ kind: 'metric', ref: 'temp_c' }], authorId: 'manufacturer' });
   const expired = await registry.accounts.createToken(owner.account.id, { ttlSeconds: 60 });
-  ids = { grantRevoked: gr.grant.id, receipt: g.grant.receiptId, command: command.id, inference: inference.id };
+  const note = await registry.notes.create({ periodId: period.id, authorId: owner.account.id, at: new Date(), category: 'noise', text: 'rattle' });
+  const idea = await registry.ideas.create({ model: 'fridge-x1', title: 'Eco mode', body: 'Default to eco', authorId: 'manufacturer', authorKind: 'manufacturer' }, 5);
+  ids = { grantRevoked: gr.grant.id, receipt: g.grant.receiptId, command: command.id, inference: inference.id, note: note.id, idea: idea.id };
 
   Object.assign(tokens, {
     none: '',
@@ -139,6 +141,60 @@ const MATRIX: Record<string, Row> = {
     allow: ['owner', 'coOwner', 'admin', 'engOperator'],
     notFound: ['otherOwner', 'previousOwner'],
   },
+  'POST /v1/devices/:id/notes': {
+    method: 'POST',
+    url: dev('/notes'),
+    body: () => ({ at: new Date().toISOString(), category: 'noise', text: 'matrix' }),
+    allow: ['owner', 'coOwner'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'GET /v1/devices/:id/notes': { method: 'GET', url: dev('/notes'), allow: [...MANUFACTURER, ...ANY_OWNER, 'previousOwner'], notFound: ['otherOwner'] },
+  // The co-owner passes every access check and is then refused as not the author (403 note_not_yours).
+  'PUT /v1/notes/:noteId': {
+    method: 'PUT',
+    url: () => `/v1/notes/${ids.note}`,
+    body: () => ({ at: new Date().toISOString(), category: 'noise', text: 'matrix edit' }),
+    allow: ['owner', 'coOwner'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'POST /v1/notes/:noteId/replies': {
+    method: 'POST',
+    url: () => `/v1/notes/${ids.note}/replies`,
+    body: () => ({ text: 'matrix reply' }),
+    allow: ['owner', 'coOwner', 'admin', 'engOperator'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'GET /v1/notes/:noteId/history': { method: 'GET', url: () => `/v1/notes/${ids.note}/history`, allow: [...MANUFACTURER, ...ANY_OWNER], notFound: ['otherOwner', 'previousOwner'] },
+  'GET /v1/notes/:noteId/context': { method: 'GET', url: () => `/v1/notes/${ids.note}/context?metric=power_w`, allow: [...MANUFACTURER, ...ANY_OWNER], notFound: ['otherOwner', 'previousOwner'] },
+  'DELETE /v1/notes/:noteId': { method: 'DELETE', url: () => `/v1/notes/${ids.note}`, allow: ['owner', 'coOwner'], notFound: ['otherOwner', 'previousOwner'] },
+  'GET /v1/fleet/feedback': { method: 'GET', url: () => '/v1/fleet/feedback?justification=fleet-analytics', allow: MANUFACTURER },
+  'GET /v1/ideas': { method: 'GET', url: () => '/v1/ideas', allow: [...MANUFACTURER, ...ANY_OWNER, 'otherOwner', 'previousOwner'] },
+  'POST /v1/ideas': {
+    method: 'POST',
+    url: () => '/v1/ideas',
+    body: () => ({ model: 'fridge-x1', deviceId, title: 'Matrix idea', body: 'matrix' }),
+    allow: ['owner', 'coOwner', 'admin', 'engOperator'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  // `otherOwner` owns a fridge too, so fridge ideas are theirs to see; the previous owner owns none now.
+  'GET /v1/ideas/:ideaId': { method: 'GET', url: () => `/v1/ideas/${ids.idea}`, allow: [...MANUFACTURER, ...ANY_OWNER, 'otherOwner'], notFound: ['previousOwner'] },
+  'PUT /v1/ideas/:ideaId/votes/:deviceId': {
+    method: 'PUT',
+    url: () => `/v1/ideas/${ids.idea}/votes/${deviceId}`,
+    body: () => ({ value: 'up' }),
+    allow: ['owner', 'coOwner'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'DELETE /v1/ideas/:ideaId/votes/:deviceId': { method: 'DELETE', url: () => `/v1/ideas/${ids.idea}/votes/${deviceId}`, allow: ['owner', 'coOwner'], notFound: ['otherOwner', 'previousOwner'] },
+  'POST /v1/ideas/:ideaId/comments': {
+    method: 'POST',
+    url: () => `/v1/ideas/${ids.idea}/comments`,
+    body: () => ({ text: 'matrix comment', deviceId }),
+    allow: ['owner', 'coOwner', 'admin', 'engOperator'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'POST /v1/ideas/:ideaId/updates': { method: 'POST', url: () => `/v1/ideas/${ids.idea}/updates`, body: () => ({ status: 'under-review', message: 'matrix' }), allow: ['admin', 'engOperator'] },
+  'GET /v1/ideas/:ideaId/cohorts': { method: 'GET', url: () => `/v1/ideas/${ids.idea}/cohorts?justification=fleet-analytics`, allow: MANUFACTURER },
   'GET /v1/devices/:id/commands': { method: 'GET', url: dev('/commands'), allow: [...MANUFACTURER, ...ANY_OWNER, 'previousOwner'], notFound: ['otherOwner'] },
   'POST /v1/devices/:id/commands': {
     method: 'POST',

@@ -145,8 +145,8 @@ export function sqlIdeas(sql: Sql): Ideas {
       return guard('list ideas', async () =>
         load(
           sql,
-          await sql.query<IdeaRow>('SELECT * FROM ideas WHERE model = ANY($1::text[]) AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT 500', [
-            q.models,
+          await sql.query<IdeaRow>('SELECT * FROM ideas WHERE ($1::text[] IS NULL OR model = ANY($1::text[])) AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, id LIMIT 500', [
+            q.models ?? null,
             q.status ?? null,
           ]),
           k,

@@ -172,8 +172,8 @@ export interface Ideas {
   /** A proposal for a model: by the manufacturer, or by an owner from one of their open periods. */
   create(i: { model: string; title: string; body: string; authorId: string; authorKind: 'manufacturer' | 'owner'; periodId?: string }, minHouseholds: number): Promise<Idea>;
   get(id: string, viewer: IdeaViewer, minHouseholds: number): Promise<IdeaDetail | null>;
-  /** Ideas of these models, newest first. */
-  list(q: { models: string[]; status?: IdeaStatus }, minHouseholds: number): Promise<Idea[]>;
+  /** Ideas of these models (all models when absent), newest first, at most 500. */
+  list(q: { models?: string[]; status?: IdeaStatus }, minHouseholds: number): Promise<Idea[]>;
   /** Sets the vote of the open period `periodId` (which must own a device of the idea's model). */
   vote(v: { ideaId: string; periodId: string; accountId: string; value: VoteValue }): Promise<void>;
   /** Withdraws the period's vote; `vote_not_found` if it has none. */
