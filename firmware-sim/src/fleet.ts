@@ -18,6 +18,8 @@ export interface FleetDeviceSpec {
   firmware?: string;
   /** This device's clock offset, ms; overrides the fleet's `clockSkewMs`. */
   clockOffsetMs?: number;
+  /** This device's broker, when the fleet is spread over several; overrides the fleet's `brokerUrl`. */
+  brokerUrl?: string;
 }
 
 /** Options of {@link startFleet}. */
@@ -104,7 +106,8 @@ export interface Fleet {
 /** Checks fleet options once, listing every problem. */
 export function validateFleetOptions(o: FleetOptions): string[] {
   const problems: string[] = [];
-  if (!/^(mqtts?|tcp|tls|wss?):\/\//.test(o.brokerUrl)) problems.push(`brokerUrl ${JSON.stringify(o.brokerUrl)} is not an mqtt:// (or mqtts://, ws://) URL`);
+  const brokerUrlOk = (url: string) => /^(mqtts?|tcp|tls|wss?):\/\//.test(url);
+  if (!brokerUrlOk(o.brokerUrl)) problems.push(`brokerUrl ${JSON.stringify(o.brokerUrl)} is not an mqtt:// (or mqtts://, ws://) URL`);
   if (o.devices.length === 0) problems.push('devices is empty');
   const seen = new Set<string>();
   for (const [i, d] of o.devices.entries()) {
@@ -112,6 +115,7 @@ export function validateFleetOptions(o: FleetOptions): string[] {
     else if (seen.has(d.id)) problems.push(`devices[${i}].id ${d.id} appears twice`);
     seen.add(d.id);
     if (typeof d.secret !== 'string' || d.secret === '') problems.push(`devices[${i}].secret is missing`);
+    if (d.brokerUrl !== undefined && !brokerUrlOk(d.brokerUrl)) problems.push(`devices[${i}].brokerUrl ${JSON.stringify(d.brokerUrl)} is not an mqtt:// (or mqtts://, ws://) URL`);
     if (!MODELS.has(d.model)) problems.push(`devices[${i}].model ${JSON.stringify(d.model)} is unknown (known: ${[...MODELS.keys()].join(', ')})`);
   }
   if (!(o.messagesPerSecond > 0) || !Number.isFinite(o.messagesPerSecond)) problems.push('messagesPerSecond must be a positive number');
@@ -144,7 +148,7 @@ export function startFleet(options: FleetOptions): Fleet {
   const devices = options.devices.map(
     (spec) =>
       new SimDevice({
-        brokerUrl: options.brokerUrl,
+        brokerUrl: spec.brokerUrl ?? options.brokerUrl,
         id: spec.id,
         secret: spec.secret,
         model: spec.model,
