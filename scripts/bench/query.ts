@@ -55,7 +55,7 @@ try {
   const perDevice = Math.ceil(uplinks / DEVICES);
   const interval = Math.floor((end - start) / perDevice);
   await raw.reader.command({
-    query: `INSERT INTO devices SELECT concat('bench-', leftPad(toString(number), 6, '0')), ['fridge-x1', 'washer-w2', 'heatpump-h3'][number % 3 + 1], [], now64(3) FROM numbers(${DEVICES})`,
+    query: `INSERT INTO devices SELECT concat('bench-', leftPad(toString(number), 6, '0')), ['fridge-x1', 'washer-w2', 'heatpump-h3'][number % 3 + 1], [if(number % 4 = 0, 'region:eu-west', 'region:us-east')], now64(3) FROM numbers(${DEVICES})`,
   });
   // One block per million messages keeps memory flat; each block runs the materialized views.
   const block = 1_000_000;
@@ -91,8 +91,13 @@ try {
   const series = await time(QUERIES, (i) => store.metricSeries({ deviceId: device(i), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 }));
   say(`per-device metric series (30 days, hourly): p50 ${series.p50.toFixed(1)} ms, p99 ${series.p99.toFixed(1)} ms`);
   const fleetN = Math.max(5, Math.floor(QUERIES / 5));
-  const fleet = await time(fleetN, () => store.fleetMetric({ metric: 'power_w', fromMs: start, toMs: end, excludeDevices: [], minDevices: 5, bucket: 'hour' }));
-  say(`fleet percentiles by firmware × hour over ${DAYS} days (rollups): p50 ${fleet.p50.toFixed(0)} ms, p99 ${fleet.p99.toFixed(0)} ms`);
+  const fleetQuery = { metric: 'power_w', fromMs: start, toMs: end, excludeDevices: [], minDevices: 5, bucket: 'hour' } as const;
+  const answeredBy = (await store.fleetMetric(fleetQuery)).source;
+  await store.fleetRollupIdle();
+  const fleet = await time(fleetN, () => store.fleetMetric(fleetQuery));
+  say(`fleet percentiles by firmware × hour over ${DAYS} days (${(await store.fleetMetric(fleetQuery)).source}-level rollup; first answer from the ${answeredBy}-level one): p50 ${fleet.p50.toFixed(0)} ms, p99 ${fleet.p99.toFixed(0)} ms`);
+  const perDevice = await time(fleetN, () => store.fleetMetric({ ...fleetQuery, tag: 'region:eu-west' }));
+  say(`  the same from the per-device rollups (a tag filter: region:eu-west, a quarter of the fleet): p50 ${perDevice.p50.toFixed(0)} ms, p99 ${perDevice.p99.toFixed(0)} ms`);
   const compare = await time(fleetN, () => store.firmwareComparison({ versions: ['1.4.2', '1.5.0'], model: 'fridge-x1', fromMs: start, toMs: end, excludeDevices: [], minDevices: 5 }));
   say(`firmware comparison (fridge-x1, 1.4.2 vs 1.5.0): p50 ${compare.p50.toFixed(0)} ms, p99 ${compare.p99.toFixed(0)} ms`);
   const bench = await time(fleetN, () => store.cohortMeans({ model: 'fridge-x1', firmware: '1.4.2', fromMs: start, toMs: end, excludeDevices: [] }));

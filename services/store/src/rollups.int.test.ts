@@ -173,5 +173,61 @@ describe('hourly rollups', () => {
     expect(counts).toMatchObject({ uplinks: 3, samples: 3, metric_hourly: 1, event_hourly: 1 });
     const r = await all({ bucket: 'hour' });
     expect(r.groups.find((g) => g.time === new Date(H0 + HOUR).toISOString() && g.firmware === '1.0.0')).toMatchObject({ devices: 3, samples: 9 });
+    // The erased hour is rebuilt in the fleet-level rollup too.
+    await store.fleetRollupIdle();
+    const rebuilt = await all({ bucket: 'hour' });
+    expect(rebuilt.source).toBe('fleet');
+    expect(rebuilt.groups.find((g) => g.time === new Date(H0 + HOUR).toISOString() && g.firmware === '1.0.0')).toMatchObject({ devices: 3, samples: 9 });
+  });
+});
+
+describe('fleet-level rollup', () => {
+  const strip = (r: Awaited<ReturnType<typeof all>>) => r.groups.map(({ p50, p95, p99, ...exact }) => ({ ...exact, avg: Math.round(exact.avg * 1e9) / 1e9 }));
+
+  it('answers with the same figures as the per-device rollups once it is current', async () => {
+    await all(); // records the current opt-outs (none) and the dimension
+    await store.fleetRollupIdle();
+    const fleet = await all({ bucket: 'hour' });
+    expect(fleet.source).toBe('fleet');
+    const perDevice = await all({ bucket: 'hour', tag: 'region:eu' }); // a tag filter needs the per-device rollups…
+    expect(perDevice.source).toBe('device');
+    const fridges = await all({ bucket: 'hour', model: 'fridge-x1' }); // …a model filter does not
+    expect(fridges.source).toBe('fleet');
+    expect(strip(fridges)).toEqual(strip(perDevice)); // region:eu = the three fridges
+    for (const [i, g] of fridges.groups.entries()) {
+      expect(g.p50).toBeCloseTo(perDevice.groups[i]!.p50, 6);
+      expect(g.p99).toBeCloseTo(perDevice.groups[i]!.p99, 6);
+    }
+  });
+
+  it('applies an opt-out at once, and to data that arrives later', async () => {
+    await all();
+    await store.fleetRollupIdle();
+    const before = await all({ firmware: '2.0.0' });
+    expect(before).toMatchObject({ source: 'fleet', groups: [{ devices: 2, samples: 12 }] });
+    // d5 opts out: the first answer already leaves it out (per-device rollups while its days are rebuilt)…
+    const now = await all({ firmware: '2.0.0', excludeDevices: ['d5'] });
+    expect(now.groups).toMatchObject([{ devices: 1, samples: 6, min: 600 }]);
+    await store.fleetRollupIdle();
+    const rebuilt = await all({ firmware: '2.0.0', excludeDevices: ['d5'] });
+    expect(rebuilt).toMatchObject({ source: 'fleet', groups: [{ devices: 1, samples: 6, min: 600 }] });
+    // …and its new data never enters the fleet rollup.
+    await store.insertUplinks([{ ...msg(5, 1, 7), source: 'p0:late-d5' }]);
+    expect(await all({ firmware: '2.0.0', excludeDevices: ['d5'] })).toMatchObject({ source: 'fleet', groups: [{ devices: 1, samples: 6 }] });
+    // Opting back in brings its whole history back.
+    await all({ firmware: '2.0.0' });
+    await store.fleetRollupIdle();
+    expect(await all({ firmware: '2.0.0' })).toMatchObject({ source: 'fleet', groups: [{ devices: 2, samples: 13 }] });
+  });
+
+  it('files data of a device the dimension did not know yet under its model once it does', async () => {
+    await store.insertUplinks([{ ...msg(8, 0, 1), deviceId: 'd8', source: 'p0:d8' }]);
+    await all();
+    await store.fleetRollupIdle();
+    expect((await all({ model: 'heatpump-h3' })).groups).toEqual([]);
+    await store.upsertDevices([{ deviceId: 'd8', model: 'heatpump-h3' }]);
+    await all();
+    await store.fleetRollupIdle();
+    expect(await all({ model: 'heatpump-h3' })).toMatchObject({ source: 'fleet', groups: [{ firmware: '2.0.0', devices: 1, samples: 1, min: 800 }] });
   });
 });

@@ -1,6 +1,7 @@
 import { DependencyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { connectStore, type StoreConnection, type StoreLocation } from './connect';
+import { FleetRollup } from './fleet-rollup';
 import { migrate } from './migrate';
 import { countDeadLetters, queryDeadLetters, type DeadLetterPage, type DeadLetterQuery } from './queries/dead-letters';
 import { queryConversation, type ConversationPage, type ConversationQuery } from './queries/conversation';
@@ -32,8 +33,14 @@ export interface Store {
   conversation(q: ConversationQuery): Promise<ConversationPage>;
   metricSeries(q: MetricSeriesQuery): Promise<MetricSeries>;
   deviceMetrics(q: DeviceMetricsQuery): Promise<{ metric: string; count: number }[]>;
-  /** One metric across the fleet per firmware (and hour/day) from the rollups; opt-outs excluded, small groups suppressed. */
+  /**
+   * One metric across the fleet per firmware (and hour/day) from the rollups; opt-outs excluded, small
+   * groups suppressed. Reads the fleet-level rollup when it is current for the range and the opt-outs
+   * (then records `excludeDevices` for it), the per-device rollups otherwise.
+   */
   fleetMetric(q: FleetMetricQuery): Promise<FleetMetricSummary>;
+  /** Resolves when no fleet-rollup rebuild is running. */
+  fleetRollupIdle(): Promise<void>;
   /** Per firmware version: devices, device-days, errors and reboots per device-day, error-free hours (rollups). */
   firmwareComparison(q: FirmwareComparisonQuery): Promise<FirmwareHealth[]>;
   /** Known devices that reported in the last N hours, and those that went silent. */
@@ -76,10 +83,24 @@ function insertError(table: string, err: unknown): DependencyError {
 }
 
 class ClickHouseStore implements Store {
+  /** Uplink inserts and fleet-rollup rebuilds take turns (see fleet-rollup.ts). */
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly fleet: FleetRollup;
+
   constructor(
     private readonly conn: StoreConnection,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.fleet = new FleetRollup({ client: conn.reader, log, gate: (fn) => this.gate(fn) });
+    // Slices left dirty by a previous run (a crash mid-rebuild) are rebuilt now.
+    this.fleet.scheduleRebuild();
+  }
+
+  private gate<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
 
   get mode(): 'embedded' | 'server' {
     return this.conn.mode;
@@ -96,7 +117,8 @@ class ClickHouseStore implements Store {
   }
 
   insertUplinks(rows: readonly UplinkRow[]): Promise<void> {
-    return this.insert('uplinks', rows, encodeUplinks);
+    if (rows.length === 0) return Promise.resolve();
+    return this.gate(() => this.insert('uplinks', rows, encodeUplinks));
   }
 
   insertDeadLetters(rows: readonly DeadLetterRow[]): Promise<void> {
@@ -119,8 +141,9 @@ class ClickHouseStore implements Store {
     return queryDeviceMetrics(this.conn.reader, q);
   }
 
-  fleetMetric(q: FleetMetricQuery): Promise<FleetMetricSummary> {
-    return queryFleetMetric(this.conn.reader, q);
+  async fleetMetric(q: FleetMetricQuery): Promise<FleetMetricSummary> {
+    await this.fleet.sync(q.excludeDevices, await this.countDevices());
+    return queryFleetMetric(this.conn.reader, q, (await this.fleet.canServe(q)) ? 'fleet' : 'device');
   }
 
   firmwareComparison(q: FirmwareComparisonQuery): Promise<FirmwareHealth[]> {
@@ -171,9 +194,13 @@ class ClickHouseStore implements Store {
     return countDeadLetters(this.conn.reader, q);
   }
 
-  eraseDeviceWindow(q: EraseQuery): Promise<Record<string, number>> {
+  async eraseDeviceWindow(q: EraseQuery): Promise<Record<string, number>> {
+    // Read before deleting, marked after: a rebuild that starts in between still sees the mark.
+    const slices = await this.fleet.slicesOfDevice(q.deviceId, q.fromMs, q.toMs);
     // On the reader connection: the ingester's connection must never wait behind a deletion.
-    return eraseDeviceWindow(this.conn.reader, q);
+    const counts = await eraseDeviceWindow(this.conn.reader, q);
+    await this.fleet.markDirty(slices);
+    return counts;
   }
 
   async ping(): Promise<boolean> {
@@ -182,7 +209,13 @@ class ClickHouseStore implements Store {
     return r.success;
   }
 
+  /** Resolves when no fleet-rollup rebuild is running. */
+  fleetRollupIdle(): Promise<void> {
+    return this.fleet.idle();
+  }
+
   async close(): Promise<void> {
+    await this.fleet.idle();
     await this.conn.close();
   }
 }

@@ -63,6 +63,13 @@ export const fleetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
               minDevices: { type: 'integer' },
               excludedDevices: { type: 'integer', description: 'Opted-out devices left out' },
               suppressedGroups: { type: 'integer' },
+              source: {
+                type: 'string',
+                enum: ['fleet', 'device'],
+                description:
+                  'Which rollup answered: the fleet-level one (fast; device counts exact up to about 200, within about 2 % above) or the per-device one ' +
+                  '(used for tag filters and while a consent change or erasure is being applied to the fleet rollup)',
+              },
               groups: {
                 type: 'array',
                 items: {

@@ -22,6 +22,7 @@ export interface FleetMetricGroup {
   /** Start of the bucket; null for `bucket: 'all'`. */
   time: string | null;
   firmware: string;
+  /** Distinct devices: exact from the per-device rollups; from the fleet rollup exact up to ~200, within ~2 % above. */
   devices: number;
   samples: number;
   min: number;
@@ -33,9 +34,13 @@ export interface FleetMetricGroup {
   p99: number;
 }
 
+/** Which rollup answered: the fleet-level one (`fleet`) or the per-device one (`device`). */
+export type FleetMetricSource = 'fleet' | 'device';
+
 export interface FleetMetricSummary {
   metric: string;
   bucket: FleetBucket;
+  source: FleetMetricSource;
   groups: FleetMetricGroup[];
   /** Groups left out because they had fewer than `minDevices` devices. */
   suppressedGroups: number;
@@ -47,34 +52,47 @@ const BUCKET_SQL: Record<FleetBucket, string> = {
   day: 'toStartOfDay(hour)',
 };
 
+type GroupRow = { t: number; firmware: string; devices: number; n: number; lo: number; mean: number; hi: number; q: number[] };
+
+/** The aggregate columns both sources compute per (bucket, firmware); `devices` and `digest` differ by source. */
+const AGGREGATES = 'sum(samples) AS n, min(min) AS lo, sum(sum) / sum(samples) AS mean, max(max) AS hi, quantilesTDigestMerge(0.5, 0.95, 0.99)(digest) AS q';
+const HOUR_RANGE = "hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')";
+
 /**
- * One metric across the fleet per firmware (and per hour/day), from the hourly rollups: distinct
- * devices, sample count, min/avg/max and p50/p95/p99. Opted-out devices never enter the aggregate;
- * groups below the k-anonymity floor are dropped inside the engine (only their number leaves it).
+ * One metric across the fleet per firmware (and per hour/day). Opted-out devices never enter the
+ * aggregate; groups below the k-anonymity floor are dropped inside the engine (only their number
+ * leaves it).
+ *
+ * `source: 'fleet'` reads the fleet-level rollup (a few rows per hour; the caller has checked that it
+ * is current for this range and these opt-outs, see fleet-rollup.ts) and cannot filter by tag;
+ * `'device'` reads the per-device rollups and can filter by anything.
  */
-export async function queryFleetMetric(client: ClickHouseClient, q: FleetMetricQuery): Promise<FleetMetricSummary> {
+export async function queryFleetMetric(client: ClickHouseClient, q: FleetMetricQuery, source: FleetMetricSource = 'device'): Promise<FleetMetricSummary> {
   const bucket = q.bucket ?? 'all';
+  const firmware = q.firmware === undefined ? '' : 'AND firmware = {f:String}';
+  const query =
+    source === 'fleet'
+      ? `SELECT toUnixTimestamp(${BUCKET_SQL[bucket]}) * 1000 AS t, firmware, uniqCombinedMerge(12)(devices) AS devices, ${AGGREGATES}
+         FROM metric_fleet_hourly
+         WHERE metric = {m:String} AND ${HOUR_RANGE} ${firmware} ${q.model === undefined ? '' : 'AND model = {model:String}'}
+         GROUP BY t, firmware
+         ORDER BY t, firmware`
+      : `SELECT toUnixTimestamp(${BUCKET_SQL[bucket]}) * 1000 AS t, firmware, uniqExact(device_id) AS devices, ${AGGREGATES}
+         FROM metric_hourly
+         WHERE metric = {m:String} AND ${HOUR_RANGE} AND NOT has({x:Array(String)}, device_id) ${firmware} ${dimensionSql(q)}
+         GROUP BY t, firmware
+         ORDER BY t, firmware`;
   const rs = await client.query({
-    query: `
-      SELECT toUnixTimestamp(${BUCKET_SQL[bucket]}) * 1000 AS t, firmware,
-             uniqExact(device_id) AS devices, sum(samples) AS n, min(min) AS lo, sum(sum) / sum(samples) AS mean, max(max) AS hi,
-             quantilesTDigestMerge(0.5, 0.95, 0.99)(digest) AS q
-      FROM metric_hourly
-      WHERE metric = {m:String}
-        AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-        AND NOT has({x:Array(String)}, device_id)
-        ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}
-        ${dimensionSql(q)}
-      GROUP BY t, firmware
-      ORDER BY t, firmware`,
+    query,
     query_params: { m: q.metric, from: q.fromMs, to: q.toMs, x: q.excludeDevices, f: q.firmware ?? '', ...dimensionParams(q) },
     format: 'JSONEachRow',
   });
-  const rows = await rs.json<{ t: number; firmware: string; devices: number; n: number; lo: number; mean: number; hi: number; q: number[] }>();
+  const rows = await rs.json<GroupRow>();
   const kept = rows.filter((r) => Number(r.devices) >= q.minDevices);
   return {
     metric: q.metric,
     bucket,
+    source,
     suppressedGroups: rows.length - kept.length,
     groups: kept.map((r) => ({
       time: bucket === 'all' ? null : new Date(Number(r.t)).toISOString(),
