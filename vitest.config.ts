@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // engines that own process-wide state, and each test file gets its own data directories.
 export default defineConfig({
   test: {
-    include: ['{proto,packages/*,services/*,firmware-sim,testkit}/src/**/*.test.ts', 'services/web/e2e/**/*.test.ts'],
+    include: ['{proto,packages/*,services/*,firmware-sim,testkit}/src/**/*.test.ts', 'services/web/e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,

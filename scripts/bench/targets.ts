@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { startKafka, type KafkaCluster } from '@parley/kafka-runner';
 import type { Logger } from '@parley/logger';
 import { loadConfig, startPlatform, startRoles } from '@parley/platform';
 import type { Registry } from '@parley/registry';
 import type { Store } from '@parley/store';
-import { ensureDatabase } from '../cluster/prerequisites';
+import { dropDatabase, ensureDatabase } from '../cluster/prerequisites';
 import { startChild, type Child } from '../cluster/processes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,12 +67,7 @@ export async function clusterTarget(dataDir: string, logger: Logger, partitions:
   };
   try {
     const databaseUrl = await ensureDatabase(adminUrl, dbName);
-    cleanups.push(async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await client.end();
-    });
+    cleanups.push(() => dropDatabase(adminUrl, dbName));
     const kafka: KafkaCluster = await startKafka({ brokers: 1, dir: join(dataDir, 'kafka'), log: logger });
     cleanups.push(() => kafka.stop({ signal: 'SIGKILL' }));
     const store: Child = await startChild('store', root, 'services/store-server/src/main.ts', [], { PARLEY_STORE_DATA_DIR: join(dataDir, 'store'), PARLEY_STORE_PORT: '0', PARLEY_LOG_LEVEL: 'warn' }, /Parley store server/);

@@ -13,7 +13,16 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node --import tsx <script> [...args]` in `cwd`; resolves when `ready` and the empty line after it were printed. */
+/** Where a child's output goes once it is ready (default: this process's stdout and stderr). */
+export interface ChildEcho {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/**
+ * Starts `node --import tsx <script> [...args]` in `cwd`; resolves when `ready` and the empty line
+ * after it were printed. Later output goes to `echo`, each line prefixed with the child's name.
+ */
 export function startChild(
   name: string,
   cwd: string,
@@ -22,6 +31,7 @@ export function startChild(
   env: Record<string, string>,
   ready: RegExp | null,
   timeoutMs = 90_000,
+  echo: ChildEcho = { out: process.stdout, err: process.stderr },
 ): Promise<Child> {
   // Own process group: a terminal Ctrl-C reaches only the script, which stops the children in order.
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -43,7 +53,7 @@ export function startChild(
   let out = '';
   let readyAt = -1;
   const prefix = `[${name}] `;
-  const echo = (stream: NodeJS.WriteStream) => {
+  const prefixed = (stream: NodeJS.WritableStream) => {
     let partial = '';
     return (chunk: Buffer) => {
       const text = partial + chunk.toString();
@@ -53,8 +63,8 @@ export function startChild(
       for (const line of lines) if (readyAt >= 0 || !ready) stream.write(`${prefix}${line}\n`);
     };
   };
-  const echoOut = echo(process.stdout);
-  const echoErr = echo(process.stderr);
+  const echoOut = prefixed(echo.out);
+  const echoErr = prefixed(echo.err);
   return new Promise((resolve, reject) => {
     if (!ready) {
       proc.stdout!.on('data', echoOut);
