@@ -170,7 +170,12 @@ describe('hourly rollups', () => {
 
   it('lose an erased device window', async () => {
     const counts = await store.eraseDeviceWindow({ deviceId: 'd2', fromMs: H0 + HOUR, toMs: H0 + 2 * HOUR });
-    expect(counts).toMatchObject({ uplinks: 3, samples: 3, metric_hourly: 1, event_hourly: 1 });
+    expect(counts).toMatchObject({ uplinks: 3, samples: 3, metric_hourly: 1, event_hourly: 1, metric_daily: 1, activity_daily: 1 });
+    // The rest of the day (hour 0) stays in the daily rollups: d2's mean is still 22, from 3 samples.
+    const means = await store.deviceMeans({ fromMs: H0, toMs: H0 + 2 * HOUR, excludeDevices: [], metric: 'power_w', model: 'fridge-x1' });
+    expect(means.find((m) => m.deviceId === 'd2')?.mean).toBe(22);
+    const [fw] = await store.firmwareComparison({ versions: ['1.0.0'], model: 'fridge-x1', fromMs: H0, toMs: H0 + 2 * HOUR, excludeDevices: [], minDevices: 1 });
+    expect(fw).toMatchObject({ devices: 3, deviceDays: 3, deviceHours: 5 });
     const r = await all({ bucket: 'hour' });
     expect(r.groups.find((g) => g.time === new Date(H0 + HOUR).toISOString() && g.firmware === '1.0.0')).toMatchObject({ devices: 3, samples: 9 });
     // The erased hour is rebuilt in the fleet-level rollup too.

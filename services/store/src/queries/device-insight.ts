@@ -47,15 +47,15 @@ export interface CohortQuery {
   excludeDevices: readonly string[];
 }
 
-/** Per-device means of every metric across a cohort (same model and firmware, consenting devices). */
+/** Per-device means of every metric across a cohort (same model and firmware, consenting devices), over whole UTC days. */
 export async function queryCohortMeans(client: ClickHouseClient, q: CohortQuery): Promise<{ metric: string; deviceId: string; mean: number }[]> {
   const rs = await client.query({
     query: `SELECT metric, device_id, sum(sum) / sum(samples) AS mean
-            FROM metric_hourly
+            FROM metric_daily
             WHERE firmware = {f:String}
               AND device_id IN (SELECT device_id FROM devices FINAL WHERE model = {model:String})
               AND NOT has({x:Array(String)}, device_id)
-              AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+              AND day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
             GROUP BY metric, device_id`,
     query_params: { f: q.firmware, model: q.model, x: q.excludeDevices, from: q.fromMs, to: q.toMs },
     format: 'JSONEachRow',

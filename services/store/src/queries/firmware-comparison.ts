@@ -27,16 +27,21 @@ export interface FirmwareHealth {
 /**
  * The rollout question, from the rollups: for each firmware version, how many devices ran it, how
  * often they logged errors and rebooted per device-day, and how many of their hours were error-free.
+ * Devices, device-days and device-hours come from the daily rollup (whole UTC days); events from the
+ * hourly one.
  */
 export async function queryFirmwareComparison(client: ClickHouseClient, q: FirmwareComparisonQuery): Promise<FirmwareHealth[]> {
   const params = { v: q.versions, from: q.fromMs, to: q.toMs, x: q.excludeDevices, ...dimensionParams(q) };
   const range = `firmware IN {v:Array(String)}
     AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
     AND NOT has({x:Array(String)}, device_id) ${dimensionSql(q)}`;
+  const dayRange = `firmware IN {v:Array(String)}
+    AND day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+    AND NOT has({x:Array(String)}, device_id) ${dimensionSql(q)}`;
   const activity = await (
     await client.query({
-      query: `SELECT firmware, uniqExact(device_id) AS devices, uniqExact(device_id, toDate(hour)) AS days, count() AS hours
-              FROM (SELECT firmware, device_id, hour FROM activity_hourly WHERE ${range} GROUP BY firmware, device_id, hour)
+      query: `SELECT firmware, uniqExact(device_id) AS devices, count() AS days, sum(h) AS hours
+              FROM (SELECT firmware, device_id, day, groupBitmapMerge(hours) AS h FROM activity_daily WHERE ${dayRange} GROUP BY firmware, device_id, day)
               GROUP BY firmware`,
       query_params: params,
       format: 'JSONEachRow',

@@ -14,6 +14,13 @@ const scopeSql = (q: FleetScopeQuery) => `
   ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}
   ${dimensionSql(q)}`;
 
+/** The same scope over a daily rollup: whole UTC days. */
+const dayScopeSql = (q: FleetScopeQuery) => `
+  day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+  AND NOT has({x:Array(String)}, device_id)
+  ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}
+  ${dimensionSql(q)}`;
+
 const scopeParams = (q: FleetScopeQuery) => ({ from: q.fromMs, to: q.toMs, x: q.excludeDevices, f: q.firmware ?? '', ...dimensionParams(q) });
 
 export interface EventBreakdownRow {
@@ -64,13 +71,13 @@ export interface DeviceErrorRate {
   errorsPerDay: number;
 }
 
-/** The devices with the most error and critical events per day of activity, highest first. */
+/** The devices with the most error and critical events per day of activity (whole UTC days), highest first. */
 export async function queryTopErrorDevices(client: ClickHouseClient, q: FleetScopeQuery & { limit: number }): Promise<DeviceErrorRate[]> {
   const rs = await client.query({
     query: `SELECT e.device_id AS device_id, e.firmware AS firmware, e.errors AS errors, a.days AS days, e.errors / a.days AS rate
             FROM (SELECT device_id, any(firmware) AS firmware, sum(events) AS errors FROM event_hourly
                   WHERE severity IN ('error', 'critical') AND ${scopeSql(q)} GROUP BY device_id) AS e
-            INNER JOIN (SELECT device_id, uniqExact(toDate(hour)) AS days FROM activity_hourly WHERE ${scopeSql(q)} GROUP BY device_id) AS a
+            INNER JOIN (SELECT device_id, uniqExact(day) AS days FROM activity_daily WHERE ${dayScopeSql(q)} GROUP BY device_id) AS a
             ON e.device_id = a.device_id
             ORDER BY rate DESC, device_id
             LIMIT {n:UInt32}`,
@@ -86,11 +93,11 @@ export async function queryTopErrorDevices(client: ClickHouseClient, q: FleetSco
   }));
 }
 
-/** Per-device means of one metric over the fleet scope (for deviation-from-cohort outliers). */
+/** Per-device means of one metric over the fleet scope, widened to whole UTC days (for deviation-from-cohort outliers). */
 export async function queryDeviceMeans(client: ClickHouseClient, q: FleetScopeQuery & { metric: string }): Promise<{ deviceId: string; firmware: string; mean: number }[]> {
   const rs = await client.query({
     query: `SELECT device_id, any(firmware) AS firmware, sum(sum) / sum(samples) AS mean
-            FROM metric_hourly WHERE metric = {m:String} AND ${scopeSql(q)}
+            FROM metric_daily WHERE metric = {m:String} AND ${dayScopeSql(q)}
             GROUP BY device_id`,
     query_params: { ...scopeParams(q), m: q.metric },
     format: 'JSONEachRow',
