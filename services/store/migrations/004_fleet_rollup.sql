@@ -46,21 +46,34 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (metric, model, firmware, hour);
 
+-- The device's model comes from a dictionary over the device dimension, not a join: a join would
+-- read and hash the whole dimension on every insert (a million devices in the cluster mode). The
+-- dictionary reloads when the dimension changes (checked every 1-10 s); data that arrives before it
+-- knows the device is filed under model '' and re-filed by a rebuild (fleet-rollup.ts).
+CREATE DICTIONARY IF NOT EXISTS device_models
+(
+    device_id String,
+    model     String
+)
+PRIMARY KEY device_id
+SOURCE(CLICKHOUSE(TABLE 'devices' INVALIDATE_QUERY 'SELECT max(updated_at) FROM devices'))
+LAYOUT(COMPLEX_KEY_HASHED())
+LIFETIME(MIN 1 MAX 10);
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS metric_fleet_hourly_from_samples TO metric_fleet_hourly AS
 SELECT
-    s.metric AS metric,
-    d.model AS model,
-    s.firmware AS firmware,
-    toStartOfHour(s.ts) AS hour,
+    metric,
+    dictGetOrDefault('device_models', 'model', tuple(device_id), '') AS model,
+    firmware,
+    toStartOfHour(ts) AS hour,
     count() AS samples,
-    sum(s.value) AS sum,
-    min(s.value) AS min,
-    max(s.value) AS max,
-    quantilesTDigestState(0.5, 0.95, 0.99)(s.value) AS digest,
-    uniqCombinedState(12)(s.device_id) AS devices
-FROM samples AS s
-LEFT JOIN (SELECT device_id, model FROM devices FINAL) AS d ON s.device_id = d.device_id
-WHERE s.device_id NOT IN (SELECT device_id FROM fleet_exclusions FINAL WHERE excluded = 1)
+    sum(value) AS sum,
+    min(value) AS min,
+    max(value) AS max,
+    quantilesTDigestState(0.5, 0.95, 0.99)(value) AS digest,
+    uniqCombinedState(12)(device_id) AS devices
+FROM samples
+WHERE device_id NOT IN (SELECT device_id FROM fleet_exclusions FINAL WHERE excluded = 1)
 GROUP BY metric, model, firmware, hour;
 
 -- Backfill from the per-device rollups (nobody is excluded yet: the first fleet query records the

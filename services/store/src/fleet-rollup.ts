@@ -28,6 +28,8 @@ export interface FleetRollupOptions {
 /** The k floor must be checked where the device count is exact: uniqCombined(12) is up to ~200. */
 export const FLEET_ROLLUP_MAX_K = 200;
 
+const UNKNOWN_MODEL_RECHECK_MS = 60_000;
+
 /** A part of the fleet rollup that is rebuilt as a whole: one firmware version's day. */
 export interface Slice {
   firmware: string;
@@ -38,6 +40,7 @@ export interface Slice {
 export class FleetRollup {
   private syncedExclusions: string | null = null;
   private dimensionCount = -1;
+  private unknownModelCheckedAt = 0;
   private rebuilding: Promise<void> | null = null;
   private again = false;
 
@@ -54,14 +57,18 @@ export class FleetRollup {
       await this.recordExclusions(excluded);
       this.syncedExclusions = key;
     }
-    if (dimensionCount !== this.dimensionCount) {
-      // Data that arrived before its device was in the dimension sits under model ''.
+    // Data that arrived before its device was in the dimension (or in the dictionary the view reads
+    // it through, which reloads within seconds) sits under model ''. Re-filed when the dimension
+    // grew, and at most once a minute otherwise (a device never provisioned stays under '').
+    const now = Date.now();
+    if (dimensionCount !== this.dimensionCount || now - this.unknownModelCheckedAt >= UNKNOWN_MODEL_RECHECK_MS) {
+      this.dimensionCount = dimensionCount;
+      this.unknownModelCheckedAt = now;
       const rs = await this.o.client.query({
         query: `SELECT DISTINCT firmware, toString(toDate(hour)) AS day FROM metric_fleet_hourly WHERE model = ''`,
         format: 'JSONEachRow',
       });
       await this.markDirty(await rs.json<Slice>());
-      this.dimensionCount = dimensionCount;
     }
   }
 
