@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { silentLogger } from '@parley/logger';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteSql, type Sql } from './db';
 import { loadMigrations, migrate, migration } from './migrate';
 import { openRegistry } from './open-registry';
 import { describePostgresUrl, openPostgres } from './postgres';
+import { describeSqlSeam } from './sql-seam.contract';
 import { createTestDatabase, TEST_POSTGRES_ADMIN_URL, type TestDatabase } from './postgres-testing';
 
 const log = silentLogger();
@@ -30,77 +31,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('the PostgreSQL Sql seam', () => {
-  beforeEach(async () => {
-    await sql.exec('DROP TABLE IF EXISTS t; CREATE TABLE t (k text PRIMARY KEY, v int)');
-  });
-  const keys = async (): Promise<string[]> => (await sql.query<{ k: string }>('SELECT k FROM t ORDER BY k')).map((r) => r.k);
-
-  it('binds parameters as values, never as SQL', async () => {
-    const evil = "x'); DROP TABLE t; --";
-    await sql.query('INSERT INTO t (k, v) VALUES ($1, $2)', [evil, 1]);
-    expect(await sql.query('SELECT k, v FROM t WHERE k = $1', [evil])).toEqual([{ k: evil, v: 1 }]);
-  });
-
-  it('commits a transaction whose function resolves, on one connection', async () => {
-    const result = await sql.transaction(async (tx) => {
-      await tx.query('INSERT INTO t (k) VALUES ($1)', ['a']);
-      // Uncommitted rows are visible inside: every statement runs on the transaction's connection.
-      const [row] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM t');
-      await tx.query('INSERT INTO t (k) VALUES ($1)', ['b']);
-      return row!.n;
-    });
-    expect(result).toBe(1);
-    expect(await keys()).toEqual(['a', 'b']);
-  });
-
-  it('rolls back a transaction whose function throws, and rethrows', async () => {
-    await expect(
-      sql.transaction(async (tx) => {
-        await tx.query('INSERT INTO t (k) VALUES ($1)', ['a']);
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(await keys()).toEqual([]);
-  });
-
-  it("rolls back a failed statement's transaction (the database error surfaces with its SQLSTATE)", async () => {
-    await expect(
-      sql.transaction(async (tx) => {
-        await tx.query('INSERT INTO t (k) VALUES ($1)', ['a']);
-        await tx.query('INSERT INTO t (k) VALUES ($1)', ['a']);
-      }),
-    ).rejects.toMatchObject({ code: '23505' });
-    expect(await keys()).toEqual([]);
-  });
-
-  it('nests transactions as savepoints: an inner failure undoes only the inner work', async () => {
-    await sql.transaction(async (tx) => {
-      await tx.query('INSERT INTO t (k) VALUES ($1)', ['outer']);
-      await expect(
-        tx.transaction(async (inner) => {
-          await inner.query('INSERT INTO t (k) VALUES ($1)', ['inner']);
-          throw new Error('inner failed');
-        }),
-      ).rejects.toThrow('inner failed');
-      await tx.transaction(async (inner) => {
-        await inner.query('INSERT INTO t (k) VALUES ($1)', ['inner2']);
-      });
-    });
-    expect(await keys()).toEqual(['inner2', 'outer']);
-  });
-
-  it('runs several statements with exec', async () => {
-    await sql.exec("INSERT INTO t (k) VALUES ('a'); INSERT INTO t (k) VALUES ('b');");
-    expect(await keys()).toEqual(['a', 'b']);
-  });
-
-  it('refuses close() on a transaction handle', async () => {
-    await sql.transaction(async (tx) => {
-      await expect(tx.close()).rejects.toThrow(/transaction handle/);
-    });
-  });
-
+describeSqlSeam('PostgreSQL', () => openPostgres({ url: db.url, log }), () => {
   it('returns the connection to the pool after every transaction, committed or not', async () => {
     const one = await openPostgres({ url: db.url, log, poolSize: 1 });
     try {
@@ -112,13 +43,6 @@ describe('the PostgreSQL Sql seam', () => {
     } finally {
       await one.close();
     }
-  });
-
-  it('close is idempotent and later queries fail', async () => {
-    const other = await openPostgres({ url: db.url, log });
-    await other.close();
-    await other.close();
-    await expect(other.query('SELECT 1')).rejects.toThrow();
   });
 });
 
