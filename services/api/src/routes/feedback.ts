@@ -1,14 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireFleetJustification } from '../access/justification';
 import type { ApiDeps } from '../deps';
-import { errorResponses, MAX_FLEET_RANGE_DAYS, parseRange, rangeQuery } from '../params';
-import { principalOf } from '../principal';
+import { fleetRequest, fleetScopeProps, fleetSummaryProps, type FleetScopeQs } from '../fleet/scope';
+import { errorResponses } from '../params';
 import { noteCategory } from '../voice-schemas';
 
-type Query = { from?: string; to?: string; model?: string; tag?: string; firmware?: string; bucket?: 'day' | 'week'; justification?: string };
-
 export const feedbackRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get<{ Querystring: Query }>(
+  app.get<{ Querystring: FleetScopeQs & { bucket?: 'day' | 'week' } }>(
     '/v1/fleet/feedback',
     {
       config: { access: ['manufacturer'] },
@@ -24,25 +21,14 @@ export const feedbackRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            ...rangeQuery,
-            model: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,47}$' },
-            tag: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.:-]{0,63}$', description: 'Cohort tag, e.g. region:eu-west' },
-            firmware: { type: 'string', maxLength: 32 },
-            bucket: { type: 'string', enum: ['day', 'week'], default: 'day' },
-            justification: { type: 'string', maxLength: 100 },
-          },
+          properties: { ...fleetScopeProps, bucket: { type: 'string', enum: ['day', 'week'], default: 'day' } },
         },
         response: {
           200: {
             type: 'object',
             properties: {
-              from: { type: 'string', format: 'date-time' },
-              to: { type: 'string', format: 'date-time' },
+              ...fleetSummaryProps,
               bucket: { type: 'string' },
-              minDevices: { type: 'integer' },
-              excludedDevices: { type: 'integer', description: 'Opted-out devices left out' },
-              suppressedGroups: { type: 'integer' },
               groups: {
                 type: 'array',
                 items: {
@@ -64,28 +50,15 @@ export const feedbackRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       },
     },
     async (req) => {
-      const justification = requireFleetJustification(req, req.query.justification);
-      req.log.info({ route: req.routeOptions.url, justification: justification.text, account: principalOf(req).accountId }, 'fleet query');
-      const { fromMs, toMs } = parseRange(req.query, Date.now(), MAX_FLEET_RANGE_DAYS);
-      const { model, tag, firmware } = req.query;
+      const scope = await fleetRequest(deps, req);
       const bucket = req.query.bucket ?? 'day';
-      const excludeDevices = await deps.registry.ownership.fleetOptOuts();
-      const { rows, suppressedGroups } = await deps.registry.notes.counts({
-        fromMs,
-        toMs,
-        bucket,
-        excludeDevices,
-        minDevices: deps.policy.kAnonymity,
-        ...(model ? { model } : {}),
-        ...(tag ? { tag } : {}),
-        ...(firmware ? { firmware } : {}),
-      });
+      const { rows, suppressedGroups } = await deps.registry.notes.counts({ ...scope, bucket, minDevices: deps.policy.kAnonymity });
       return {
-        from: new Date(fromMs).toISOString(),
-        to: new Date(toMs).toISOString(),
+        from: new Date(scope.fromMs).toISOString(),
+        to: new Date(scope.toMs).toISOString(),
         bucket,
         minDevices: deps.policy.kAnonymity,
-        excludedDevices: excludeDevices.length,
+        excludedDevices: scope.excludeDevices.length,
         suppressedGroups,
         groups: rows,
       };

@@ -3,35 +3,19 @@ import { ValidationError } from '@parley/errors';
 import { robustZ } from '../insight/analyze';
 import { requireFleetJustification } from '../access/justification';
 import { syncDeviceDimension } from '../fleet/device-dimension';
+import { fleetRequest, fleetScopeProps, fleetSummaryProps, type FleetScopeQs } from '../fleet/scope';
 import type { ApiDeps } from '../deps';
-import { errorResponses, MAX_FLEET_RANGE_DAYS, parseRange, rangeQuery } from '../params';
-import { principalOf } from '../principal';
+import { errorResponses, rangeQuery } from '../params';
 
 export const fleetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const scopeProps = {
-    ...rangeQuery,
-    model: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,47}$' },
-    tag: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.:-]{0,63}$', description: 'Cohort tag, e.g. region:eu-west' },
-    firmware: { type: 'string', maxLength: 32 },
-    justification: { type: 'string', maxLength: 100 },
-  } as const;
-  type ScopeQs = { from?: string; to?: string; model?: string; tag?: string; firmware?: string; justification?: string };
+  const scopeProps = fleetScopeProps;
+  type ScopeQs = FleetScopeQs;
 
   /** Justification, dimension sync and the consenting scope every fleet route shares. */
   async function fleetScope(req: FastifyRequest<{ Querystring: ScopeQs }>) {
-    const justification = requireFleetJustification(req, req.query.justification);
-    // Fleet reads touch no single device's data; they are logged here, not in an owner's access log.
-    req.log.info({ route: req.routeOptions.url, justification: justification.text, account: principalOf(req).accountId }, 'fleet query');
-    const { fromMs, toMs } = parseRange(req.query, Date.now(), MAX_FLEET_RANGE_DAYS);
+    const scope = await fleetRequest(deps, req);
     if (req.query.model || req.query.tag) await syncDeviceDimension(deps.registry, deps.store, req.log);
-    return {
-      fromMs,
-      toMs,
-      excludeDevices: await deps.registry.ownership.fleetOptOuts(),
-      ...(req.query.model ? { model: req.query.model } : {}),
-      ...(req.query.tag ? { tag: req.query.tag } : {}),
-      ...(req.query.firmware ? { firmware: req.query.firmware } : {}),
-    };
+    return scope;
   }
 
   app.get<{ Params: { metric: string }; Querystring: ScopeQs & { bucket?: 'all' | 'hour' | 'day' } }>(
@@ -58,11 +42,7 @@ export const fleetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             properties: {
               metric: { type: 'string' },
               bucket: { type: 'string' },
-              from: { type: 'string', format: 'date-time' },
-              to: { type: 'string', format: 'date-time' },
-              minDevices: { type: 'integer' },
-              excludedDevices: { type: 'integer', description: 'Opted-out devices left out' },
-              suppressedGroups: { type: 'integer' },
+              ...fleetSummaryProps,
               source: {
                 type: 'string',
                 enum: ['fleet', 'device'],
