@@ -25,6 +25,11 @@ export interface StoreConnection {
   readonly mode: 'embedded' | 'server';
   /** For queries and DDL. */
   readonly reader: ClickHouseClient;
+  /**
+   * Statements on the write channel (the connection inserts use): maintenance that runs between
+   * inserts, such as a fleet-rollup rebuild, so that reads never queue behind it.
+   */
+  readonly writer: ClickHouseClient;
   /** Inserts a TabSeparated body (already encoded) into `table` (columns in table order). */
   insertTsv(table: string, body: Buffer): Promise<void>;
   close(): Promise<void>;
@@ -61,20 +66,21 @@ async function connectEmbedded(location: StoreLocation & { dataDir: string }): P
     );
   }
   // chdb's Connection type comes from its own copy of client-common; the shapes are identical.
-  const reader = createClient({
-    connection: readConn as unknown as ClientConnection,
-    clickhouse_settings: clientSettings(location),
-  });
+  const client = (conn: ChdbConnection) => createClient({ connection: conn as unknown as ClientConnection, clickhouse_settings: clientSettings(location) });
+  const reader = client(readConn);
+  const writer = client(writeConn);
   return {
     mode: 'embedded',
     reader,
+    writer,
     async insertTsv(table, body) {
       // Raw passthrough: the Buffer goes to chDB's parser without a JS string copy.
       await writeConn.chdb.rawInsert({ table, values: body, format: 'TabSeparated' });
     },
     async close() {
       await reader.close();
-      await writeConn.close();
+      await writer.close();
+      await writeConn.close(); // idempotent; the raw insert channel must be shut even if the client did not
     },
   };
 }
@@ -92,6 +98,7 @@ function connectServer(location: StoreLocation & { url: string }): StoreConnecti
   return {
     mode: 'server',
     reader,
+    writer,
     async insertTsv(table, body) {
       await writer.insert({ table, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated' });
     },

@@ -19,7 +19,10 @@ import type { FleetMetricQuery } from './queries/fleet';
  * through `gate` (the store's write gate), so the view's rows and the rebuilt rows never overlap.
  */
 export interface FleetRollupOptions {
+  /** For the checks a query makes (reads). */
   client: ClickHouseClient;
+  /** For the rebuild, which runs between inserts on their channel, so reads never queue behind it. */
+  maintenance: ClickHouseClient;
   log: Logger;
   /** Runs `fn` while no insert runs (the store's write gate). */
   gate: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -152,10 +155,10 @@ export class FleetRollup {
 
   private async rebuild(): Promise<void> {
     const started = Date.now();
-    const now = await (await this.o.client.query({ query: 'SELECT toString(now64(3)) AS t', format: 'JSONEachRow' })).json<{ t: string }>();
+    const now = await (await this.o.maintenance.query({ query: 'SELECT toString(now64(3)) AS t', format: 'JSONEachRow' })).json<{ t: string }>();
     const t = now[0]!.t;
     const slices = await (
-      await this.o.client.query({
+      await this.o.maintenance.query({
         query: `SELECT DISTINCT firmware, toString(day) AS day FROM fleet_dirty WHERE marked_at < {t:DateTime64(3)} ORDER BY firmware, day`,
         query_params: { t },
         format: 'JSONEachRow',
@@ -164,8 +167,8 @@ export class FleetRollup {
     for (const s of slices) {
       const params = { f: s.firmware, day: s.day, t };
       await this.o.gate(async () => {
-        await this.o.client.command({ query: 'DELETE FROM metric_fleet_hourly WHERE firmware = {f:String} AND toDate(hour) = {day:Date}', query_params: params });
-        await this.o.client.command({
+        await this.o.maintenance.command({ query: 'DELETE FROM metric_fleet_hourly WHERE firmware = {f:String} AND toDate(hour) = {day:Date}', query_params: params });
+        await this.o.maintenance.command({
           query: `INSERT INTO metric_fleet_hourly
                   SELECT m.metric, d.model, m.firmware, m.hour, sum(m.samples), sum(m.sum), min(m.min), max(m.max),
                          quantilesTDigestMergeState(0.5, 0.95, 0.99)(m.digest), uniqCombinedState(12)(m.device_id)
@@ -177,7 +180,7 @@ export class FleetRollup {
           query_params: params,
         });
       });
-      await this.o.client.command({ query: `DELETE FROM fleet_dirty WHERE firmware = {f:String} AND day = {day:Date} AND marked_at < {t:DateTime64(3)}`, query_params: params });
+      await this.o.maintenance.command({ query: `DELETE FROM fleet_dirty WHERE firmware = {f:String} AND day = {day:Date} AND marked_at < {t:DateTime64(3)}`, query_params: params });
     }
     if (slices.length > 0) this.o.log.info({ slices: slices.length, ms: Date.now() - started }, 'fleet rollup rebuilt');
   }

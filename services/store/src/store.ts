@@ -91,7 +91,7 @@ class ClickHouseStore implements Store {
     private readonly conn: StoreConnection,
     private readonly log: Logger,
   ) {
-    this.fleet = new FleetRollup({ client: conn.reader, log, gate: (fn) => this.gate(fn) });
+    this.fleet = new FleetRollup({ client: conn.reader, maintenance: conn.writer, log, gate: (fn) => this.gate(fn) });
     // Slices left dirty by a previous run (a crash mid-rebuild) are rebuilt now.
     this.fleet.scheduleRebuild();
   }
