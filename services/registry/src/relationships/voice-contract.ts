@@ -12,7 +12,7 @@ export function voiceContract(get: () => Registry): void {
   const timeline = async (deviceId: string) => get().timeline.list({ deviceId, fromMs: 0, toMs: Date.now() + 3_600_000, order: 'asc', limit: 50 });
 
   describe('notes pinned to a moment', () => {
-    it('keeps every version, shows the current one in the timeline, and threads replies there', async () => {
+    it('keeps every version, shows the current one in the timeline, threads replies there, and refuses other authors, bad input and ended periods', async () => {
       const [d] = await devices(1);
       const a = await household();
       const p = await claim(d!, a.ownerId!);
@@ -39,22 +39,22 @@ export function voiceContract(get: () => Registry): void {
         [3, 'withdrawn', 'Loud rattle during the 1400 rpm spin'],
       ]);
       await expect(get().notes.edit(note.id, a.id, { at, category: 'noise', text: 'again' })).rejects.toMatchObject({ code: 'note_withdrawn' });
-    });
-
-    it('refuses another author, bad categories, moments outside the period, and ended periods', async () => {
-      const [d] = await devices(1);
-      const a = await household();
-      const p = await claim(d!, a.ownerId!);
-      const base = { periodId: p.id, authorId: a.id, category: 'leak', text: 'Water under the door' };
-      await expect(get().notes.create({ ...base, at: new Date(p.startedAt.getTime() - 60_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
-      await expect(get().notes.create({ ...base, at: new Date(Date.now() + 86_400_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
-      await expect(get().notes.create({ ...base, at: new Date(), until: new Date(Date.now() - 60_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
-      await expect(get().notes.create({ ...base, at: new Date(), category: 'vibes' })).rejects.toMatchObject({ code: 'invalid_note_category' });
-      const note = await get().notes.create({ ...base, at: new Date() });
-      await expect(get().notes.edit(note.id, 'someone-else', { at: new Date(), category: 'leak', text: 'x' })).rejects.toMatchObject({ code: 'note_not_yours', status: 403 });
-      await get().ownership.end(p.id, 'release', a.id);
-      await expect(get().notes.create({ ...base, at: new Date() })).rejects.toMatchObject({ code: 'period_ended' });
-      await expect(get().notes.withdraw(note.id, a.id)).rejects.toMatchObject({ code: 'period_ended' });
+      // Refusals, on a device of their own.
+      {
+        const [d] = await devices(1);
+        const a = await household();
+        const p = await claim(d!, a.ownerId!);
+        const base = { periodId: p.id, authorId: a.id, category: 'leak', text: 'Water under the door' };
+        await expect(get().notes.create({ ...base, at: new Date(p.startedAt.getTime() - 60_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
+        await expect(get().notes.create({ ...base, at: new Date(Date.now() + 86_400_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
+        await expect(get().notes.create({ ...base, at: new Date(), until: new Date(Date.now() - 60_000) })).rejects.toMatchObject({ code: 'invalid_note_time' });
+        await expect(get().notes.create({ ...base, at: new Date(), category: 'vibes' })).rejects.toMatchObject({ code: 'invalid_note_category' });
+        const note = await get().notes.create({ ...base, at: new Date() });
+        await expect(get().notes.edit(note.id, 'someone-else', { at: new Date(), category: 'leak', text: 'x' })).rejects.toMatchObject({ code: 'note_not_yours', status: 403 });
+        await get().ownership.end(p.id, 'release', a.id);
+        await expect(get().notes.create({ ...base, at: new Date() })).rejects.toMatchObject({ code: 'period_ended' });
+        await expect(get().notes.withdraw(note.id, a.id)).rejects.toMatchObject({ code: 'period_ended' });
+      }
     });
 
     it('counts feedback per day, category and firmware; leaves out opted-out periods; suppresses groups under k', async () => {
@@ -77,7 +77,7 @@ export function voiceContract(get: () => Registry): void {
   });
 
   describe('ideas and votes', () => {
-    it('one vote per ownership period: the vote can change, a transfer does not carry it, the next owner votes anew', async () => {
+    it('one vote per ownership period (it can change; a transfer does not carry it), and only for ideas of the device model', async () => {
       const [d] = await devices(1);
       const a = await household();
       const b = await household();
@@ -103,18 +103,18 @@ export function voiceContract(get: () => Registry): void {
       const outcome = (await timeline(d!.id)).filter((e) => e.kind === 'idea_update');
       expect(outcome).toHaveLength(1);
       expect(outcome[0]!.at.getTime()).toBeGreaterThanOrEqual(pb.startedAt.getTime());
-    });
-
-    it('refuses votes on another model, and owner proposals for a model they do not own', async () => {
-      const [d] = await devices(1, '1.0.0', 'fridge-x1');
-      const a = await household();
-      const p = await claim(d!, a.ownerId!);
-      const idea = await get().ideas.create({ model: 'oven-o1', title: 'Pyrolysis timer', body: 'Shorter cycle', authorId: 'eng', authorKind: 'manufacturer' }, 1);
-      await expect(get().ideas.vote({ ideaId: idea.id, periodId: p.id, accountId: a.id, value: 'up' })).rejects.toMatchObject({ code: 'idea_not_found' });
-      await expect(get().ideas.create({ model: 'oven-o1', title: 'Mine', body: 'x', authorId: a.id, authorKind: 'owner', periodId: p.id }, 1)).rejects.toMatchObject({ code: 'invalid_model' });
-      const own = await get().ideas.create({ model: 'fridge-x1', title: 'Holiday mode', body: 'Keep 15 °C while away', authorId: a.id, authorKind: 'owner', periodId: p.id }, 1);
-      expect(own).toMatchObject({ status: 'proposed', authorKind: 'owner' });
-      expect((await get().ideas.list({ models: ['fridge-x1'] }, 1)).map((i) => i.id)).toContain(own.id);
+      // Another model's idea, on a device of its own.
+      {
+        const [d] = await devices(1, '1.0.0', 'fridge-x1');
+        const a = await household();
+        const p = await claim(d!, a.ownerId!);
+        const idea = await get().ideas.create({ model: 'oven-o1', title: 'Pyrolysis timer', body: 'Shorter cycle', authorId: 'eng', authorKind: 'manufacturer' }, 1);
+        await expect(get().ideas.vote({ ideaId: idea.id, periodId: p.id, accountId: a.id, value: 'up' })).rejects.toMatchObject({ code: 'idea_not_found' });
+        await expect(get().ideas.create({ model: 'oven-o1', title: 'Mine', body: 'x', authorId: a.id, authorKind: 'owner', periodId: p.id }, 1)).rejects.toMatchObject({ code: 'invalid_model' });
+        const own = await get().ideas.create({ model: 'fridge-x1', title: 'Holiday mode', body: 'Keep 15 °C while away', authorId: a.id, authorKind: 'owner', periodId: p.id }, 1);
+        expect(own).toMatchObject({ status: 'proposed', authorKind: 'owner' });
+        expect((await get().ideas.list({ models: ['fridge-x1'] }, 1)).map((i) => i.id)).toContain(own.id);
+      }
     });
 
     it('counts votes by firmware with k households per group, merging small groups and opt-outs into "other"', async () => {
