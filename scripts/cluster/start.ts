@@ -137,7 +137,8 @@ async function main(): Promise<number> {
       role('broker-1', 'broker', { PARLEY_MQTT_PORT: String(mqttBase) }),
       role('broker-2', 'broker', { PARLEY_MQTT_PORT: String(mqttBase === 0 ? 0 : mqttBase + 1) }),
     ]);
-    await Promise.all([role('ingester-1', 'ingester'), role('ingester-2', 'ingester')]);
+    // Delivery (owner-directed push) rides along with the ingesters: its own consumer group, its own leases.
+    await Promise.all([role('ingester-1', 'ingester,delivery'), role('ingester-2', 'ingester,delivery')]);
 
     const simOn = !['off', '0', 'false', 'no'].includes(env.PARLEY_SIM ?? 'on');
     const simDevices = Number(env.PARLEY_SIM_DEVICES ?? 12);

@@ -17,6 +17,7 @@ import { metricRoutes } from './routes/metrics';
 import { accessLogRoutes } from './routes/access-log';
 import { accountRoutes } from './routes/accounts';
 import { commandRoutes } from './routes/commands';
+import { destinationRoutes } from './routes/destinations';
 import { exportRoutes } from './routes/export';
 import { fleetRoutes } from './routes/fleet';
 import { grantRoutes } from './routes/grants';
@@ -87,6 +88,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     liveRoutes,
     metricRoutes,
     grantRoutes,
+    destinationRoutes,
     accessLogRoutes,
     inferenceRoutes,
     noteRoutes,

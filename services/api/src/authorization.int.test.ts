@@ -18,7 +18,7 @@ const ADMIN = 'matrix-bootstrap-admin-token';
 type Role = 'none' | 'bad' | 'expired' | 'admin' | 'engViewer' | 'engOperator' | 'owner' | 'coOwner' | 'ownerViewer' | 'otherOwner' | 'previousOwner' | 'grantee' | 'revokedGrantee';
 const ROLES: Role[] = ['none', 'bad', 'expired', 'admin', 'engViewer', 'engOperator', 'owner', 'coOwner', 'ownerViewer', 'otherOwner', 'previousOwner', 'grantee', 'revokedGrantee'];
 type Outcome = 'allow' | 401 | 403 | 404;
-const DENIAL_CODES = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'device_not_found', 'grant_not_found', 'receipt_not_found', 'command_not_found', 'inference_not_found', 'period_not_found', 'token_not_found', 'note_not_found', 'idea_not_found']);
+const DENIAL_CODES = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'device_not_found', 'grant_not_found', 'receipt_not_found', 'command_not_found', 'inference_not_found', 'period_not_found', 'token_not_found', 'note_not_found', 'idea_not_found', 'destination_not_found']);
 
 let dir: string;
 let store: Store;
@@ -27,7 +27,7 @@ let app: FastifyInstance;
 const tokens = {} as Record<Role, string>;
 let deviceId: string;
 let otherDeviceId: string;
-let ids: { grantRevoked: string; receipt: string; command: string; inference: string; note: string; idea: string };
+let ids: { grantRevoked: string; receipt: string; command: string; inference: string; note: string; idea: string; destination: string };
 
 beforeAll(async () => {
   dir = await tempDir('parley-authz-');
@@ -68,7 +68,8 @@ beforeAll(async () => {
   const expired = await registry.accounts.createToken(owner.account.id, { ttlSeconds: 60 });
   const note = await registry.notes.create({ periodId: period.id, authorId: owner.account.id, at: new Date(), category: 'noise', text: 'rattle' });
   const idea = await registry.ideas.create({ model: 'fridge-x1', title: 'Eco mode', body: 'Default to eco', authorId: 'manufacturer', authorKind: 'manufacturer' }, 5);
-  ids = { grantRevoked: gr.grant.id, receipt: g.grant.receiptId, command: command.id, inference: inference.id, note: note.id, idea: idea.id };
+  const destination = await registry.destinations.create({ periodId: period.id, kind: 'webhook', name: 'Matrix hook', url: 'https://hooks.example.com/in', metrics: ['power_w'], events: [], createdBy: owner.account.id });
+  ids = { grantRevoked: gr.grant.id, receipt: g.grant.receiptId, command: command.id, inference: inference.id, note: note.id, idea: idea.id, destination: destination.destination.id };
 
   Object.assign(tokens, {
     none: '',
@@ -221,6 +222,19 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/claims': { method: 'POST', url: () => '/v1/claims', body: () => ({ deviceId, claimCode: 'AAAA-AAAA-AAAA' }), allow: ['owner', 'coOwner', 'otherOwner', 'previousOwner'] },
   'GET /v1/my/devices': { method: 'GET', url: () => '/v1/my/devices', allow: [...ANY_OWNER, 'otherOwner', 'previousOwner'] },
   'DELETE /v1/grants/:grantId': { method: 'DELETE', url: () => `/v1/grants/${ids.grantRevoked}`, allow: ['owner', 'coOwner'], notFound: ['otherOwner', 'previousOwner'] },
+  'POST /v1/devices/:id/destinations': {
+    method: 'POST',
+    url: dev('/destinations'),
+    body: () => ({ kind: 'webhook', name: 'Matrix hook', url: 'https://hooks.example.com/matrix', metrics: ['power_w'] }),
+    allow: ['owner', 'coOwner'],
+    notFound: ['otherOwner', 'previousOwner'],
+  },
+  'GET /v1/devices/:id/destinations': { method: 'GET', url: dev('/destinations'), allow: [...ANY_OWNER, 'previousOwner'], notFound: ['otherOwner'] },
+  'GET /v1/destinations/:destinationId': { method: 'GET', url: () => `/v1/destinations/${ids.destination}`, allow: ANY_OWNER, notFound: ['otherOwner', 'previousOwner'] },
+  'GET /v1/destinations/:destinationId/dead-letters': { method: 'GET', url: () => `/v1/destinations/${ids.destination}/dead-letters`, allow: ANY_OWNER, notFound: ['otherOwner', 'previousOwner'] },
+  'POST /v1/destinations/:destinationId/replay': { method: 'POST', url: () => `/v1/destinations/${ids.destination}/replay`, body: () => ({}), allow: ['owner', 'coOwner'], notFound: ['otherOwner', 'previousOwner'] },
+  // Deleting is idempotent, so the second allowed caller gets past the checks too.
+  'DELETE /v1/destinations/:destinationId': { method: 'DELETE', url: () => `/v1/destinations/${ids.destination}`, allow: ['owner', 'coOwner'], notFound: ['otherOwner', 'previousOwner'] },
   'GET /v1/grants': { method: 'GET', url: () => '/v1/grants', allow: ['grantee', 'revokedGrantee'] },
   'GET /v1/receipts/:receiptId': { method: 'GET', url: () => `/v1/receipts/${ids.receipt}`, allow: [...ANY_OWNER, 'grantee'], notFound: ['otherOwner', 'previousOwner', 'revokedGrantee'] },
   'GET /v1/fleet/metrics/:metric': { method: 'GET', url: () => '/v1/fleet/metrics/power_w?justification=fleet-analytics', allow: MANUFACTURER },

@@ -18,6 +18,8 @@ export interface ApiPolicy {
   kAnonymity: number;
   /** Command classes delivered without waiting for the owner (always shown to them). */
   emergencyCommandClasses: readonly string[];
+  /** Destinations may use http://, mqtt:// and private/loopback addresses (tests, the local demo). Default false. */
+  deliveryAllowInsecureTargets?: boolean;
 }
 
 export interface ApiDeps {

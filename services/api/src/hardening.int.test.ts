@@ -68,6 +68,32 @@ describe('API hardening', () => {
     for (const secret of [ADMIN, ownerToken, tokenSecret!, device.secret, device.claimCode]) expect(all).not.toContain(secret); // …but not with what
   });
 
+  it('refuses plaintext and non-public destinations by default (SSRF), and never logs their secrets', async () => {
+    const made = await app.inject({ method: 'POST', url: '/v1/devices', headers: { authorization: `Bearer ${ADMIN}` }, payload: { model: 'fridge-x1', firmware: '1.0.0', count: 1 } });
+    const device = made.json().devices[0] as { claimCode: string; id: string };
+    const owner = (await app.inject({ method: 'POST', url: '/v1/accounts', payload: { kind: 'owner' } })).json();
+    const headers = { authorization: `Bearer ${owner.token.token as string}` };
+    await app.inject({ method: 'POST', url: '/v1/claims', headers, payload: { deviceId: device.id, claimCode: device.claimCode } });
+    const create = (payload: object) => app.inject({ method: 'POST', url: `/v1/devices/${device.id}/destinations`, headers, payload: { name: 'Hook', metrics: ['power_w'], ...payload } });
+    const refused = async (payload: object) => (await create(payload)).json().error.code as string;
+    expect(await refused({ kind: 'webhook', url: 'http://hooks.example.com/in' })).toBe('insecure_destination');
+    expect(await refused({ kind: 'mqtt', url: 'mqtt://broker.example.com', topic: 't' })).toBe('insecure_destination');
+    for (const url of ['https://127.0.0.1/in', 'https://localhost:8443/in', 'https://169.254.169.254/latest', 'https://10.0.0.7/in', 'https://[::1]/in']) {
+      expect(await refused({ kind: 'webhook', url }), url).toBe('destination_not_public');
+    }
+    expect(await refused({ kind: 'webhook', url: 'https://hooks.example.com/in', metrics: [] })).toBe('invalid_destination_scope');
+    expect(await refused({ kind: 'smtp', url: 'https://hooks.example.com/in' })).toBe('invalid_request');
+    const hook = await create({ kind: 'webhook', url: 'https://hooks.example.com/in' });
+    expect(hook.statusCode).toBe(201);
+    const broker = await create({ kind: 'mqtt', url: 'mqtts://broker.example.com:8883', topic: 'home/fridge', username: 'me', password: 'mqtt-password-do-not-log' });
+    expect(broker.statusCode).toBe(201);
+    expect(broker.json().destination).toMatchObject({ hasPassword: true });
+    expect(JSON.stringify(broker.json())).not.toContain('mqtt-password-do-not-log');
+    const all = logLines.join('');
+    expect(all).toContain(hook.json().destination.id);
+    for (const secret of [hook.json().secret as string, 'mqtt-password-do-not-log']) expect(all).not.toContain(secret);
+  });
+
   it('answers 429 with Retry-After when an account or an address goes over its rate', async () => {
     const limited = await buildApi({
       logger: createRootLogger({ level: 'silent' }),

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
 
   it('runs every role on the embedded engines when no URL is set', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ roles: ['broker', 'ingester', 'api'], databaseUrl: undefined, redisUrl: undefined, kafkaBrokers: undefined, clickhouseUrl: undefined });
+    expect(c).toMatchObject({ roles: ['broker', 'ingester', 'api', 'delivery'], databaseUrl: undefined, redisUrl: undefined, kafkaBrokers: undefined, clickhouseUrl: undefined });
   });
 
   it('reads the cluster variables', () => {

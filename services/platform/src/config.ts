@@ -12,8 +12,8 @@ const flag = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
   .transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
 
-/** The parts one process can run; the embedded default runs all three. */
-export const ROLES = ['broker', 'ingester', 'api'] as const;
+/** The parts one process can run; the embedded default runs all of them. */
+export const ROLES = ['broker', 'ingester', 'api', 'delivery'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -92,6 +92,13 @@ export const ConfigSchema = z.object({
   kafkaTopic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "must be a Kafka topic name (a-z, A-Z, 0-9, '.', '_', '-')"),
   kafkaPartitions: positiveInt.max(10_000),
   clickhouseUrl: secretUrl(describeClickHouseUrl, 'http[s]://[user:password@]host:port[/database]'),
+  deliveryAllowInsecureTargets: flag,
+  deliveryMaxAttempts: positiveInt.max(100),
+  deliveryRetryBaseMs: positiveInt.max(3_600_000),
+  deliveryRetryMaxMs: positiveInt.max(86_400_000),
+  deliveryTimeoutMs: positiveInt.max(300_000),
+  deliveryMaxPending: positiveInt.max(10_000_000),
+  deliveryConcurrency: positiveInt.max(1000),
   roles: z
     .string()
     .transform((v) => v.split(',').map((r) => r.trim()).filter((r) => r !== ''))
@@ -150,7 +157,18 @@ export const ENV: Record<keyof PlatformConfig, { env: string; default?: string; 
   kafkaTopic: { env: 'PARLEY_KAFKA_TOPIC', default: 'parley.uplinks', doc: 'Kafka topic of the telemetry log (created if missing)' },
   kafkaPartitions: { env: 'PARLEY_KAFKA_PARTITIONS', default: '12', doc: 'Partitions of the Kafka topic when this process creates it (an existing topic keeps its count)' },
   clickhouseUrl: { env: 'PARLEY_CLICKHOUSE_URL', secret: true, doc: 'ClickHouse HTTP URL, http[s]://[user:password@]host:port[/database]; unset = embedded chDB in the data dir' },
-  roles: { env: 'PARLEY_ROLES', default: 'broker,ingester,api', doc: 'What this process runs: any of broker, ingester, api (comma-separated)' },
+  deliveryAllowInsecureTargets: {
+    env: 'PARLEY_DELIVERY_ALLOW_INSECURE_TARGETS',
+    default: 'false',
+    doc: 'Let owners push to http:// and mqtt:// destinations and to loopback/private addresses (tests, local demos only: SSRF)',
+  },
+  deliveryMaxAttempts: { env: 'PARLEY_DELIVERY_MAX_ATTEMPTS', default: '8', doc: 'Attempts per record before it goes to the destination\'s dead-letter list' },
+  deliveryRetryBaseMs: { env: 'PARLEY_DELIVERY_RETRY_BASE_MS', default: '1000', doc: 'First retry delay after a failed delivery; doubles per attempt' },
+  deliveryRetryMaxMs: { env: 'PARLEY_DELIVERY_RETRY_MAX_MS', default: '300000', doc: 'Longest retry delay' },
+  deliveryTimeoutMs: { env: 'PARLEY_DELIVERY_TIMEOUT_MS', default: '10000', doc: 'Time limit of one delivery attempt (connect and answer)' },
+  deliveryMaxPending: { env: 'PARLEY_DELIVERY_MAX_PENDING', default: '100000', doc: 'Records a destination may have waiting; further ones are skipped and counted' },
+  deliveryConcurrency: { env: 'PARLEY_DELIVERY_CONCURRENCY', default: '8', doc: 'Destinations one delivery process serves at once' },
+  roles: { env: 'PARLEY_ROLES', default: 'broker,ingester,api,delivery', doc: 'What this process runs: any of broker, ingester, api, delivery (comma-separated)' },
 };
 
 const FLAGS = {
@@ -243,8 +261,8 @@ export function topologyProblems(config: Pick<PlatformConfig, 'roles' | 'kafkaBr
   const roles = config.roles.join(',');
   const has = (r: Role) => config.roles.includes(r);
   if (!config.databaseUrl) problems.push(`PARLEY_ROLES=${roles} needs PARLEY_DATABASE_URL: the registry must be shared with the other processes (PGlite is one process only).`);
-  if ((has('broker') || has('ingester')) && !config.kafkaBrokers) {
-    problems.push(`PARLEY_ROLES=${roles} needs PARLEY_KAFKA_BROKERS: brokers and ingesters in different processes meet in Kafka (the file log is one process only).`);
+  if ((has('broker') || has('ingester') || has('delivery')) && !config.kafkaBrokers) {
+    problems.push(`PARLEY_ROLES=${roles} needs PARLEY_KAFKA_BROKERS: brokers, ingesters and delivery in different processes meet in Kafka (the file log is one process only).`);
   }
   if ((has('ingester') || has('api')) && !config.clickhouseUrl) {
     problems.push(`PARLEY_ROLES=${roles} needs PARLEY_CLICKHOUSE_URL: ingesters and the API share one ClickHouse (chDB is one process only).`);

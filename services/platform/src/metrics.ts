@@ -1,13 +1,18 @@
 import type { Broker } from '@parley/broker';
+import { DELIVERY_GROUP, type Delivery } from '@parley/delivery';
 import type { Ingester } from '@parley/ingester';
 import type { TelemetryLog } from '@parley/log';
+import type { Registry as DeviceRegistry } from '@parley/registry';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface MetricSources {
   broker?: Broker | undefined;
   ingester?: Ingester | undefined;
   log?: TelemetryLog | undefined;
-  /** Consumer groups whose lag to report (default: the ingester's). */
+  delivery?: Delivery | undefined;
+  /** Read for the delivery queues' sizes (with `delivery`). */
+  registry?: DeviceRegistry | undefined;
+  /** Consumer groups whose lag to report (default: the ingester's, and delivery's where it runs). */
   groups?: readonly string[];
 }
 
@@ -33,7 +38,7 @@ function totalCounter(registry: Registry, name: string, help: string, read: () =
 export function platformMetrics(sources: MetricSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_process_' });
-  const { broker, ingester, log } = sources;
+  const { broker, ingester, log, delivery } = sources;
   if (broker) {
     new Gauge({ name: 'parley_mqtt_connected_devices', help: 'Devices connected to this broker', registers: [registry], collect() { this.set(broker.stats().connected); } });
     totalCounter(registry, 'parley_mqtt_messages_accepted_total', 'Uplinks durably appended and acknowledged', () => broker.stats().accepted);
@@ -55,7 +60,7 @@ export function platformMetrics(sources: MetricSources): Registry {
     totalCounter(registry, 'parley_mqtt_protocol_errors_total', 'Connections closed for malformed MQTT or a connect timeout', () => broker.stats().protocolErrors);
   }
   if (log) {
-    const groups = sources.groups ?? ['ingester'];
+    const groups = sources.groups ?? [...(ingester || !delivery ? ['ingester'] : []), ...(delivery ? [DELIVERY_GROUP] : [])];
     new Gauge({
       name: 'parley_log_consumer_lag_records',
       help: 'Records appended but not yet committed, per consumer group',
@@ -85,5 +90,28 @@ export function platformMetrics(sources: MetricSources): Registry {
       },
     });
   }
+  if (delivery) deliveryMetrics(registry, delivery, sources.registry);
   return registry;
+}
+
+/** Owner-directed push: records read, queued, sent; failed attempts and dead letters; queue sizes. */
+function deliveryMetrics(registry: Registry, delivery: Delivery, devices: DeviceRegistry | undefined): void {
+  totalCounter(registry, 'parley_delivery_uplinks_total', 'Accepted uplinks the delivery role read from the log', () => delivery.stats().uplinks);
+  totalCounter(registry, 'parley_delivery_queued_total', 'Records queued for destinations (one per destination and record)', () => delivery.stats().queued);
+  totalCounter(registry, 'parley_delivery_sent_records_total', 'Records destinations accepted', () => delivery.stats().sentRecords);
+  totalCounter(registry, 'parley_delivery_failed_attempts_total', 'Delivery attempts (batches) that failed', () => delivery.stats().failedAttempts);
+  totalCounter(registry, 'parley_delivery_dead_lettered_total', 'Records moved to a destination dead-letter list', () => delivery.stats().deadLettered);
+  totalCounter(registry, 'parley_delivery_failed_fan_outs_total', 'Log batches whose queueing failed and was retried', () => delivery.stats().failedFanOuts);
+  if (!devices) return;
+  new Gauge({
+    name: 'parley_delivery_queue_records',
+    help: 'Records waiting for destinations (pending) and in their dead-letter lists (dead), over all destinations',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const t = await devices.outbox.totals();
+      this.set({ state: 'pending' }, t.pending);
+      this.set({ state: 'dead' }, t.dead);
+    },
+  });
 }

@@ -10,11 +10,12 @@ const entrySchema = {
     id: { type: 'string' },
     at: { type: 'string', format: 'date-time' },
     accountId: { type: 'string' },
-    kind: { type: 'string', description: 'manufacturer, owner or grantee' },
+    kind: { type: 'string', description: 'manufacturer, owner, grantee, or destination (data you had pushed: purpose "sent to <name>")' },
     role: { type: 'string' },
     route: { type: 'string' },
     purpose: { type: 'string', description: 'The justification, the grant purpose, or "owner"' },
     grantId: { type: ['string', 'null'] },
+    records: { type: ['integer', 'null'], description: 'Deliveries: records sent to the destination in this row (one row per destination and minute)' },
     periodId: { type: ['string', 'null'] },
   },
 } as const;

@@ -26,7 +26,7 @@ export async function startApiRole(
     health: deps.health,
     ...(deps.live ? { live: deps.live } : {}),
     ...(deps.commands ? { commands: deps.commands } : {}),
-    policy: { kAnonymity: config.kAnonymity, emergencyCommandClasses: config.emergencyCommandClasses },
+    policy: { kAnonymity: config.kAnonymity, emergencyCommandClasses: config.emergencyCommandClasses, deliveryAllowInsecureTargets: config.deliveryAllowInsecureTargets },
     requestsPerMinute: config.apiRequestsPerMinute,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });

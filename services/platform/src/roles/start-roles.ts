@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { createLiveFeed, type HealthReport } from '@parley/api';
 import type { Broker } from '@parley/broker';
+import type { Delivery } from '@parley/delivery';
 import type { Ingester } from '@parley/ingester';
 import { INGESTER_GROUP } from '@parley/ingester';
 import type { TelemetryLog } from '@parley/log';
@@ -16,6 +17,7 @@ import { startApiRole } from './api-role';
 import { startBrokerRole } from './broker-role';
 import { Closers } from './closers';
 import { openDownlinkBroker } from './downlink-broker';
+import { startDeliveryRole } from './delivery-role';
 import { startIngesterRole } from './ingester-role';
 import { platformMetrics } from '../metrics';
 import { startMetricsServer } from './metrics-server';
@@ -30,6 +32,8 @@ export interface RunningRoles {
   /** The listening broker (broker role). */
   readonly broker?: Broker;
   readonly ingester?: Ingester;
+  /** Owner-directed push (delivery role). */
+  readonly delivery?: Delivery;
   readonly api?: FastifyInstance;
   readonly mqttPort?: number;
   readonly mqttUrl?: string;
@@ -47,7 +51,7 @@ export interface RunningRoles {
 
 /**
  * Starts the roles `config.roles` names, on the adapters the config's URLs select. Parts open in
- * dependency order (registry, log, store, ingester, broker, API) and close in reverse; a failure
+ * dependency order (registry, log, store, ingester, delivery, broker, API) and close in reverse; a failure
  * half-way closes what opened. With every role and no URL this is the embedded platform.
  */
 export async function startRoles(config: PlatformConfig, logger: Logger): Promise<RunningRoles> {
@@ -61,7 +65,7 @@ export async function startRoles(config: PlatformConfig, logger: Logger): Promis
     closers.push(() => registry.close());
 
     let log: TelemetryLog | undefined;
-    if (has('broker') || has('ingester')) {
+    if (has('broker') || has('ingester') || has('delivery')) {
       log = await openLogFor(config, logger, `parley-${config.roles.join('-')}`);
       const opened = log;
       closers.push(() => opened.close());
@@ -82,6 +86,14 @@ export async function startRoles(config: PlatformConfig, logger: Logger): Promis
       if (deadLetterLog) closers.push(() => deadLetterLog.close());
       ingester = await startIngesterRole(config, { log: log!, store: store!, registry, logger, live, deadLetterLog });
       const started = ingester;
+      closers.push(() => started.stop());
+    }
+
+    // Delivery reads the log in its own group: a slow destination never holds the ingester back.
+    let delivery: Delivery | undefined;
+    if (has('delivery')) {
+      delivery = await startDeliveryRole(config, { log: log!, registry, logger });
+      const started = delivery;
       closers.push(() => started.stop());
     }
 
@@ -114,7 +126,7 @@ export async function startRoles(config: PlatformConfig, logger: Logger): Promis
       if (downlinks && downlinks !== broker) closers.push(() => downlinks.close());
       const health = healthCheck({ store: store!, log, ingester, broker, downlinks });
       ({ api, httpPort } = await startApiRole(config, {
-        metrics: platformMetrics({ broker, ingester, log }),
+        metrics: platformMetrics({ broker, ingester, log, delivery, registry }),
         logger,
         token: token!,
         store: store!,
@@ -129,8 +141,8 @@ export async function startRoles(config: PlatformConfig, logger: Logger): Promis
 
     // A process without the API serves its metrics on PARLEY_METRICS_PORT, if one is set.
     let metricsUrl: string | undefined;
-    if (!has('api') && config.metricsPort !== undefined && (broker || ingester)) {
-      const server = await startMetricsServer(platformMetrics({ broker, ingester, log }), config.metricsPort, config.metricsHost, logger);
+    if (!has('api') && config.metricsPort !== undefined && (broker || ingester || delivery)) {
+      const server = await startMetricsServer(platformMetrics({ broker, ingester, log, delivery, registry }), config.metricsPort, config.metricsHost, logger);
       closers.push(() => server.close());
       metricsUrl = server.url;
     }
@@ -144,6 +156,7 @@ export async function startRoles(config: PlatformConfig, logger: Logger): Promis
       ...(store ? { store } : {}),
       ...(broker ? { broker, mqttPort, mqttUrl: localUrl('mqtt', config.mqttHost, mqttPort!) } : {}),
       ...(ingester ? { ingester } : {}),
+      ...(delivery ? { delivery } : {}),
       ...(api ? { api, httpPort, httpUrl: localUrl(config.tlsCert ? 'https' : 'http', config.httpHost, httpPort!), token } : {}),
       ...(metricsUrl ? { metricsUrl } : {}),
       drain,
