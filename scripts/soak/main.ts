@@ -151,6 +151,7 @@ async function soak(o: SoakOptions): Promise<boolean> {
   say('  stopping the fleet (waiting for outstanding PUBACKs) …');
   const final = await fleet.stop();
   run.fleet = undefined;
+  const ranMin = ((performance.now() - t0) / 60_000).toFixed(1);
   say('  waiting for the ingesters to drain …');
   const drainStart = performance.now();
   let lag = await target.lag().catch(() => null);
@@ -168,9 +169,8 @@ async function soak(o: SoakOptions): Promise<boolean> {
   const sorted = [...p99Samples].sort((a, b) => a - b);
   const median = sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null;
   const ok = r.lost === 0 && r.duplicates === 0 && lag === 0;
-  const elapsedMin = ((performance.now() - t0) / 60_000).toFixed(1);
   say('');
-  say(`sent                 ${fmt(final.produced)} (PUBLISH packets ${fmt(final.published)}, of which re-sends ${fmt(final.resent)}) in ${elapsedMin} min`);
+  say(`sent                 ${fmt(final.produced)} (PUBLISH packets ${fmt(final.published)}, of which re-sends ${fmt(final.resent)}) in ${ranMin} min`);
   say(`acknowledged         ${fmt(ledger.size)} (unacknowledged at the end: ${fmt(final.buffered)} buffered, ${fmt(final.dropped)} dropped from full buffers)`);
   say(`stored               ${fmt(r.stored)} (of which never acknowledged: ${fmt(r.storedUnacked)} — PUBACKs lost in a fault, re-sends de-duplicated)`);
   say(`lost                 ${fmt(r.lost)}`);
