@@ -48,6 +48,14 @@ export const deviceParams = { type: 'object', properties: { id: deviceIdParam },
 /** The [from, to) query parameters every time-ranged route takes. */
 export const rangeQuery = { from: timeParam, to: timeParam } as const;
 
+/** The querystring of a keyset-paged list: `limit` (1 to `max`, default 100) and the previous page's `nextCursor`. */
+export const pageQuery = (max: number) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    properties: { limit: { type: 'integer', minimum: 1, maximum: max, default: 100 }, cursor: { type: 'string', maxLength: 20 } },
+  }) as const;
+
 export const errorResponse = {
   type: 'object',
   properties: {

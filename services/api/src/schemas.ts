@@ -1,6 +1,6 @@
 /** JSON-schema fragments for the owner-side resources, shared by routes. */
-const time = { type: 'string', format: 'date-time' } as const;
-const timeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+export const time = { type: 'string', format: 'date-time' } as const;
+export const timeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const accountSchema = {
   type: 'object',

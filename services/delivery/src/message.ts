@@ -1,4 +1,4 @@
-import type { UplinkRow } from '@parley/store';
+import { uplinkItem, type UplinkRow } from '@parley/store';
 
 /** What a destination receives of a device: metric names and event codes, `*` = all of that kind. */
 export interface MessageScope {
@@ -6,7 +6,6 @@ export interface MessageScope {
   events: readonly string[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const allowed = (names: readonly string[]): ((name: string) => boolean) => {
   if (names.includes('*')) return () => true;
   const set = new Set(names);
@@ -15,8 +14,9 @@ const allowed = (names: readonly string[]): ((name: string) => boolean) => {
 
 /**
  * One uplink as a destination receives it: the conversation item shape (so a receiver parses the
- * same JSON as the API returns), narrowed to the scope's samples and events. Command results are
- * left out, as for grantees. Null when nothing in the uplink is in scope: it is not sent at all.
+ * same JSON as the API returns) with the device id, narrowed to the scope's samples and events.
+ * Command results are left out, as for grantees. Null when nothing in the uplink is in scope: it
+ * is not sent at all.
  */
 export function scopedMessage(row: UplinkRow, scope: MessageScope): Record<string, unknown> | null {
   const metricOk = allowed(scope.metrics);
@@ -24,16 +24,5 @@ export function scopedMessage(row: UplinkRow, scope: MessageScope): Record<strin
   const samples = row.samples.filter((s) => metricOk(s.metric));
   const events = row.events.filter((e) => eventOk(e.code));
   if (samples.length === 0 && events.length === 0) return null;
-  return {
-    kind: 'uplink',
-    id: `${row.bootId}:${String(row.seq).padStart(10, '0')}`,
-    deviceId: row.deviceId,
-    time: iso(row.deviceTimeMs),
-    receivedAt: iso(row.receivedAtMs),
-    bootId: row.bootId,
-    seq: row.seq,
-    firmware: row.firmware,
-    samples: samples.map((s) => ({ metric: s.metric, value: s.value, time: iso(s.timeMs) })),
-    events: events.map((e) => ({ code: e.code, severity: e.severity, time: iso(e.timeMs), message: e.message, attributes: e.attributes })),
-  };
+  return { ...uplinkItem(row, { samples, events, commandResults: [] }), deviceId: row.deviceId };
 }

@@ -7,6 +7,7 @@ export type { MetricSeriesQuery, MetricSeries, MetricBucket } from './queries/me
 export type { DeadLetterQuery, DeadLetterPage, DeadLetter } from './queries/dead-letters';
 export type { Order } from './cursor';
 export { itemPosition } from './queries/conversation';
+export { uplinkItem } from './uplink-item';
 export type { DeviceMetricsQuery } from './queries/metric-series';
 export type { DeviceDimensionRow, FleetBucket, FleetMetricQuery, FleetMetricSummary, FleetMetricGroup } from './queries/fleet';
 export { compareItems, decodeCursor, encodeCursor, type CursorPosition } from './cursor';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { NotFoundError } from '@parley/errors';
+import { ownPeriods } from '../access/owner-period';
 import type { ApiDeps } from '../deps';
-import { deviceParams, errorResponses } from '../params';
+import { deviceParams, errorResponses, pageQuery } from '../params';
 import { principalOf } from '../principal';
 
 const entrySchema = {
@@ -31,19 +31,12 @@ export const accessLogRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         tags: ['sharing'],
         security: [{ bearer: [] }],
         params: deviceParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 20 } },
-        },
+        querystring: pageQuery(500),
         response: { 200: { type: 'object', properties: { entries: { type: 'array', items: entrySchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      if (p.kind !== 'owner') throw new Error('unreachable');
-      const periods = await deps.registry.ownership.ofOwner(p.ownerId, req.params.id);
-      if (periods.length === 0) throw new NotFoundError('device_not_found', `No device "${req.params.id}" that you have access to.`);
+      const periods = await ownPeriods(deps, principalOf(req), req.params.id);
       return deps.registry.accessLog.list({
         deviceId: req.params.id,
         periodIds: periods.map((x) => x.id),

@@ -2,14 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { NotFoundError } from '@parley/errors';
 import { checkDestinationUrl } from '@parley/delivery';
 import type { Destination } from '@parley/registry';
-import { currentOwnPeriod } from '../access/owner-period';
+import { currentOwnPeriod, ownPeriods } from '../access/owner-period';
 import type { ApiDeps } from '../deps';
-import { deviceParams, errorResponses } from '../params';
+import { deviceParams, errorResponses, pageQuery } from '../params';
 import { principalOf, type Principal } from '../principal';
-import { idParams, receiptSchema } from '../schemas';
+import { idParams, receiptSchema, time, timeOrNull } from '../schemas';
 
-const time = { type: 'string', format: 'date-time' } as const;
-const timeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 const names = { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 64 } } as const;
 
 export const destinationSchema = {
@@ -182,10 +180,7 @@ export const destinationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) 
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      if (p.kind !== 'owner') throw new Error('unreachable');
-      const periods = await deps.registry.ownership.ofOwner(p.ownerId, req.params.id);
-      if (periods.length === 0) throw new NotFoundError('device_not_found', `No device "${req.params.id}" that you have access to.`);
+      const periods = await ownPeriods(deps, principalOf(req), req.params.id);
       const destinations = (await Promise.all(periods.map((x) => deps.registry.destinations.ofPeriod(x.id)))).flat();
       return { destinations: destinations.map(view) };
     },
@@ -234,11 +229,7 @@ export const destinationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) 
         tags: ['sharing'],
         security: [{ bearer: [] }],
         params: destinationParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 20 } },
-        },
+        querystring: pageQuery(500),
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: deadLetterSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
       },
     },

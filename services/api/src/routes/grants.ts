@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { NotFoundError, ValidationError } from '@parley/errors';
-import { currentOwnPeriod } from '../access/owner-period';
+import { currentOwnPeriod, ownPeriods } from '../access/owner-period';
 import type { ApiDeps } from '../deps';
 import { deviceParams, errorResponses, parseTime } from '../params';
 import { principalOf, type Principal } from '../principal';
@@ -111,10 +111,7 @@ export const grantRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      if (p.kind !== 'owner') throw new Error('unreachable');
-      const periods = await deps.registry.ownership.ofOwner(p.ownerId, req.params.id);
-      if (periods.length === 0) throw new NotFoundError('device_not_found', `No device "${req.params.id}" that you have access to.`);
+      const periods = await ownPeriods(deps, principalOf(req), req.params.id);
       const grants = (await Promise.all(periods.map((x) => deps.registry.grants.ofPeriod(x.id)))).flat();
       return { grants };
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ConflictError, DependencyError } from '@parley/errors';
-import type { UplinkRow } from '@parley/store';
+import { uplinkItem, type UplinkItem, type UplinkRow } from '@parley/store';
 import { deviceScope, OPEN_END_MS, scopeQuery, type DeviceScope, type ScopeQuery } from '../access/device-scope';
 import { relationshipItem } from '../conversation/page';
 import type { ApiDeps } from '../deps';
@@ -9,28 +9,16 @@ import { deviceParams, errorResponses } from '../params';
 const HEARTBEAT_MS = 15_000;
 /** How often a live tail looks for new relationship entries (claims, grants, commands, inferences). */
 const TIMELINE_POLL_MS = 2_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The conversation item of a freshly stored uplink, narrowed to what `scope` may see (null: nothing). */
-export function liveItem(row: UplinkRow, scope: DeviceScope): Record<string, unknown> | null {
+export function liveItem(row: UplinkRow, scope: DeviceScope): UplinkItem | null {
   if (scope.window && (row.receivedAtMs < scope.window.fromMs || row.receivedAtMs >= scope.window.toMs)) return null;
   const m = scope.metrics && !scope.metrics.includes('*') ? new Set(scope.metrics) : null;
   const e = scope.events && !scope.events.includes('*') ? new Set(scope.events) : null;
   const samples = scope.metrics && scope.metrics.length === 0 ? [] : row.samples.filter((s) => !m || m.has(s.metric));
   const events = scope.events && scope.events.length === 0 ? [] : row.events.filter((x) => !e || e.has(x.code));
   if (scope.uplinksOnly && samples.length === 0 && events.length === 0) return null;
-  return {
-    kind: 'uplink',
-    id: `${row.bootId}:${String(row.seq).padStart(10, '0')}`,
-    time: iso(row.deviceTimeMs),
-    receivedAt: iso(row.receivedAtMs),
-    bootId: row.bootId,
-    seq: row.seq,
-    firmware: row.firmware,
-    samples: samples.map((s) => ({ metric: s.metric, value: s.value, time: iso(s.timeMs) })),
-    events: events.map((x) => ({ code: x.code, severity: x.severity, time: iso(x.timeMs), message: x.message, attributes: x.attributes })),
-    commandResults: scope.uplinksOnly ? [] : row.commandResults.map((c) => ({ commandId: c.commandId, status: c.status, time: iso(c.timeMs), detail: c.detail })),
-  };
+  return uplinkItem(row, { samples, events, commandResults: scope.uplinksOnly ? [] : row.commandResults });
 }
 
 export const liveRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
