@@ -26,7 +26,7 @@ export interface DeliveryOptions extends Partial<DispatcherOptions> {
 }
 
 export interface DeliveryStats extends DispatcherStats {
-  /** Accepted uplinks read from the log. */
+  /** Records the broker accepted, read from the log. */
   uplinks: number;
   /** Queue entries created (one per destination and record). */
   queued: number;

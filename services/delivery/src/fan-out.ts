@@ -16,24 +16,27 @@ const inWindow = (row: UplinkRow, t: DeliveryTarget) => row.receivedAtMs >= t.fr
  * Resolves once the queue rows are durable: only then may the log offset move past the batch.
  */
 export async function fanOut(batch: LogBatch, registry: Registry, maxPending: number): Promise<{ uplinks: number; queued: number }> {
-  const rows: UplinkRow[] = [];
-  for (const record of batch.records) {
-    const converted = toRow(fromUplinkRecord(record));
-    if (converted.kind === 'uplink') rows.push(converted.row);
-  }
-  if (rows.length === 0) return { uplinks: 0, queued: 0 };
-  const since = Math.min(...rows.map((r) => r.receivedAtMs));
-  const targets = await registry.outbox.targets([...new Set(rows.map((r) => r.deviceId))], since);
-  if (targets.length === 0) return { uplinks: rows.length, queued: 0 };
+  // Devices and receive times come from the broker's headers: the common case, no destination
+  // for any device in the batch, costs one indexed query and no decoding.
+  const accepted = batch.records.map(fromUplinkRecord).filter((e) => e.verdict === 'ok');
+  if (accepted.length === 0) return { uplinks: 0, queued: 0 };
+  const since = Math.min(...accepted.map((e) => e.receivedAtMs));
+  const targets = await registry.outbox.targets([...new Set(accepted.map((e) => e.deviceId))], since);
+  if (targets.length === 0) return { uplinks: accepted.length, queued: 0 };
   const byDevice = new Map<string, DeliveryTarget[]>();
   for (const t of targets) byDevice.set(t.deviceId, [...(byDevice.get(t.deviceId) ?? []), t]);
   const items: OutboxItem[] = [];
-  for (const row of rows) {
-    for (const t of byDevice.get(row.deviceId) ?? []) {
+  for (const entry of accepted) {
+    const wanted = byDevice.get(entry.deviceId);
+    if (!wanted) continue;
+    const converted = toRow(entry);
+    if (converted.kind !== 'uplink') continue;
+    const row = converted.row;
+    for (const t of wanted) {
       if (!inWindow(row, t)) continue;
       const message = scopedMessage(row, t);
       if (message) items.push({ destinationId: t.id, source: row.source, receivedAt: new Date(row.receivedAtMs), message });
     }
   }
-  return { uplinks: rows.length, queued: await registry.outbox.enqueue(items, maxPending) };
+  return { uplinks: accepted.length, queued: await registry.outbox.enqueue(items, maxPending) };
 }
