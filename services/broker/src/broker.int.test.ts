@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fromUplinkRecord, openFileLog, type TelemetryLog, type UplinkLogEntry } from '@parley/log';
+import { openFileLog, type TelemetryLog } from '@parley/log';
 import { silentLogger } from '@parley/logger';
 import { openEmbeddedRegistry, type ProvisionedDevice, type Registry } from '@parley/registry';
 import { connectDevice, publishAndWait, testUplinkBytes as uplink, waitFor, type DeviceConnection } from '@parley/testkit';
 import { CONNACK, createBroker, type Broker } from './index';
+import { findLogRecord } from './log-testing';
 
 const logger = silentLogger();
 let dir: string;
@@ -22,24 +23,6 @@ async function connect(creds: { id: string; secret: string; clientId?: string })
   const c = await connectDevice(url, creds);
   open.push(c);
   return c;
-}
-
-/** Waits for a log record matching `pred`, read through a throwaway consumer group from the start. */
-async function findLogRecord(pred: (e: UplinkLogEntry) => boolean): Promise<UplinkLogEntry> {
-  let found: UplinkLogEntry | undefined;
-  const consumer = await log.consume({
-    group: `inspect-${Math.random()}`,
-    maxBatchRecords: 1000,
-    maxBatchWaitMs: 10,
-    handler: async (b) => {
-      found ??= b.records.map(fromUplinkRecord).find(pred);
-    },
-  });
-  try {
-    return await waitFor('a matching log record', () => found, 5000);
-  } finally {
-    await consumer.stop();
-  }
 }
 
 beforeAll(async () => {
@@ -127,7 +110,7 @@ describe('broker topic ACL', () => {
     );
     await closed;
     expect(await Promise.race([acked, new Promise((r) => setTimeout(() => r('not acked'), 200))])).toBe('not acked');
-    const denied = await findLogRecord((r) => r.topic === `devices/${devB.id}/up`);
+    const denied = await findLogRecord(log, (r) => r.topic === `devices/${devB.id}/up`);
     expect(denied).toMatchObject({ deviceId: devA.id, verdict: 'topic_not_allowed' });
   });
 
@@ -189,7 +172,7 @@ describe('broker durability and payload checks', () => {
     const { client } = await connect(devA);
     const big = Buffer.alloc(5000, 7);
     await publishAndWait(client, `devices/${devA.id}/up`, big);
-    const rec = await findLogRecord((r) => r.verdict === 'payload_too_large');
+    const rec = await findLogRecord(log, (r) => r.verdict === 'payload_too_large');
     expect(rec!.payload.length).toBe(1024);
     expect(rec!.detail).toContain('5000 bytes');
   });
@@ -197,7 +180,7 @@ describe('broker durability and payload checks', () => {
   it('records an envelope whose device id is not the authenticated one as device_id_mismatch', async () => {
     const { client } = await connect(devA);
     await publishAndWait(client, `devices/${devA.id}/up`, uplink(devB.id, 1));
-    const rec = await findLogRecord((r) => r.verdict === 'device_id_mismatch');
+    const rec = await findLogRecord(log, (r) => r.verdict === 'device_id_mismatch');
     expect(rec).toMatchObject({ deviceId: devA.id });
   });
 
@@ -205,7 +188,7 @@ describe('broker durability and payload checks', () => {
     const before = Date.now();
     const { client } = await connect(devA);
     await publishAndWait(client, `devices/${devA.id}/up`, uplink(devA.id, 42));
-    const rec = await findLogRecord((r) => r.verdict === 'ok' && r.receivedAtMs >= before);
+    const rec = await findLogRecord(log, (r) => r.verdict === 'ok' && r.receivedAtMs >= before);
     expect(rec).toMatchObject({ deviceId: devA.id, topic: `devices/${devA.id}/up` });
     expect(rec!.receivedAtMs).toBeGreaterThanOrEqual(before);
   });

@@ -4,11 +4,12 @@ import { connect as tcpConnect, createServer, type Server, type Socket } from 'n
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fromUplinkRecord, openFileLog, type TelemetryLog, type UplinkLogEntry } from '@parley/log';
+import { openFileLog, type TelemetryLog } from '@parley/log';
 import { silentLogger } from '@parley/logger';
 import { openEmbeddedRegistry, type ProvisionedDevice, type Registry } from '@parley/registry';
 import { publishAndWait, tempDir, testUplinkBytes, waitFor } from '@parley/testkit';
 import { CONNACK, createBroker, type Broker } from './index';
+import { findLogRecord } from './log-testing';
 import { deleteKeys, requireRedis, TEST_REDIS_URL, watchChannels } from './redis-testing';
 
 const logger = silentLogger();
@@ -50,23 +51,6 @@ function connect(url: string, dev: { id: string; secret: string }, extra: IClien
 const end = (client: MqttClient) => new Promise<void>((r) => client.end(false, {}, () => r()));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const down = (id: string) => `devices/${id}/down`;
-
-async function findLogRecord(pred: (e: UplinkLogEntry) => boolean): Promise<UplinkLogEntry> {
-  let found: UplinkLogEntry | undefined;
-  const consumer = await log.consume({
-    group: `inspect-${Math.random()}`,
-    maxBatchRecords: 1000,
-    maxBatchWaitMs: 10,
-    handler: async (b) => {
-      found ??= b.records.map(fromUplinkRecord).find(pred);
-    },
-  });
-  try {
-    return await waitFor('a matching log record', () => found, 5000);
-  } finally {
-    await consumer.stop();
-  }
-}
 
 function clusterBroker(redisUrl = TEST_REDIS_URL): Promise<Broker> {
   return createBroker({ log, devices: registry, logger, limits: { connectsPerMinute: 600, connectBurst: 100 }, cluster: { redisUrl, keyPrefix } });
@@ -199,7 +183,7 @@ describe('brokers sharing state through Redis', () => {
       const d = await connect(urlB, devD);
       await d.client.subscribeAsync(down(devD.id), { qos: 1 });
       await publishAndWait(d.client, `devices/${devD.id}/up`, testUplinkBytes(devD.id, 77));
-      expect(await findLogRecord((r) => r.deviceId === devD.id && r.verdict === 'ok')).toMatchObject({ topic: `devices/${devD.id}/up` });
+      expect(await findLogRecord(log, (r) => r.deviceId === devD.id && r.verdict === 'ok')).toMatchObject({ topic: `devices/${devD.id}/up` });
       await brokerA.publishDownlink(devD.id, Buffer.from('after-uplink'));
       await waitFor('the downlink at D', () => d.received.length > 0, 5000);
       await waitFor('the downlink on the Redis channel', () => watch.seen().includes(`${keyPrefix}${down(devD.id)}`), 5000);
