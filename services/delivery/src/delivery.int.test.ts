@@ -45,7 +45,7 @@ async function deliver(options: Partial<DeliveryOptions> = {}) {
     maxAttempts: 1000,
     pollMs: 20,
     maxBatchWaitMs: 5,
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     ...options,
   });
   onTestFinished(() => d.stop());
@@ -192,11 +192,14 @@ describe('webhook delivery', () => {
     expect(failing).toMatchObject({ dead: 0, delivered: 0 });
     await rx.up();
     await waitFor('every record at the receiver', () => rx.records().length >= 2 * n, 30_000);
-    const of = (deviceId: string) => rx.got.filter((g) => g.json.deviceId === deviceId).flatMap((g) => g.json.records);
+    // At least once: a batch whose answer was lost may come twice; receivers de-duplicate by id.
+    const of = (deviceId: string) => rx.got.filter((g) => g.json.deviceId === deviceId).flatMap((g) => g.json.records).filter((r, i, all) => all.findIndex((x) => x.id === r.id) === i);
     const all = Array.from({ length: n }, (_, i) => i + 1);
     expect(seqs(of(a.device.id))).toEqual(all);
     expect(seqs(of(b.device.id))).toEqual(all);
-    expect((await registry.destinations.get(da.destination.id))!.delivery).toMatchObject({ pending: 0, delivered: n, dead: 0 });
+    // The receiver has everything; the last batch's settlement may still be on its way.
+    await waitFor('the queue settled', async () => (await registry.destinations.get(da.destination.id))!.delivery.delivered === n);
+    expect((await registry.destinations.get(da.destination.id))!.delivery).toMatchObject({ pending: 0, dead: 0 });
   });
 
   it('a receiver that never answers holds back only its own queue, not the log or other destinations', async () => {

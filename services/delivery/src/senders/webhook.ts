@@ -6,8 +6,8 @@ import { SIGNATURE_HEADER, signBody } from '../signature';
 import { bareHost, blockedTarget, guardedLookup, isBlockedAddress, type TargetPolicy } from '../targets';
 import { asFailure, deliveryFailure, wireRecord, type Sender } from './sender';
 
-/** Statuses worth retrying: the receiver is busy or down, not refusing the content. */
-const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** Statuses worth retrying besides 5xx: the receiver is busy or slow, not refusing the content. */
+const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 /**
  * HTTPS webhooks: one signed POST per batch, `{destinationId, deviceId, records: [...]}`. 2xx means
@@ -54,7 +54,7 @@ export function webhookSender(options: { policy: TargetPolicy; timeoutMs: number
       }
       if (status >= 200 && status < 300) return;
       if (status >= 300 && status < 400) throw deliveryFailure(`HTTP ${status}: redirects are not followed; use the final URL`, false);
-      throw deliveryFailure(`HTTP ${status}`, RETRYABLE_STATUS.has(status));
+      throw deliveryFailure(`HTTP ${status}`, status >= 500 || RETRYABLE_4XX.has(status));
     },
     /** Aborts requests in flight: their records stay queued and go again after a restart. */
     async close() {
