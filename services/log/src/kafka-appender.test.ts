@@ -92,7 +92,9 @@ describe('KafkaAppender', () => {
     const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => a.append([rec(`k${i}`)])));
     const elapsed = Date.now() - started;
     expect(settled.every((s) => s.status === 'rejected' && (s.reason as { code?: string }).code === LogErrorCode.writeFailed)).toBe(true);
-    expect(elapsed).toBeLessThan(300 + 250);
+    // Rejected by the 300 ms send timeout, not left hanging (a hung send would never settle); the
+    // margin is wide because a shared machine can stall timers.
+    expect(elapsed).toBeLessThan(300 + 5000);
 
     fake.mode = 'ok';
     const producersBefore = fake.producersCreated;
