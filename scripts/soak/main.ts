@@ -213,8 +213,9 @@ try {
 } catch (err) {
   if (signalled) await new Promise(() => {}); // the signal handler is cleaning up and exits
   process.stderr.write(`soak failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  run.keepDataDir = true;
-  if (run.tempDataDir) process.stderr.write(`data dir kept for inspection: ${run.tempDataDir}\n`);
+  // Kept when the platform ran (its logs and data tell what happened), not when it could not start.
+  run.keepDataDir = run.target !== undefined;
+  if (run.tempDataDir && run.keepDataDir) process.stderr.write(`data dir kept for inspection: ${run.tempDataDir}\n`);
   await cleanUp();
   process.exit(1);
 }
