@@ -10,7 +10,7 @@ import { describePostgresUrl } from '@parley/registry';
 
 const PG_HINT =
   'Start PostgreSQL (here: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`; trust auth for user postgres), ' +
-  'or set PARLEY_DATABASE_URL to a database of yours.';
+  'or point at another server: PARLEY_DATABASE_URL for `npm run start:cluster`, PARLEY_POSTGRES_ADMIN_URL (a role that may create databases) for `npm run soak -- --mode cluster`.';
 const REDIS_HINT =
   'Start Redis (here: `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`), or set PARLEY_REDIS_URL.';
 
