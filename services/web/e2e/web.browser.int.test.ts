@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform } from '@parley/platform/testing';
 import { ensureChromium, launchChromium } from './chromium';
 import { simDevice, type SimDevice } from './device-sim';
@@ -25,9 +25,11 @@ let owner: Page;
 let engineer: Page;
 const contexts: BrowserContext[] = [];
 
-async function shot(page: Page, name: string): Promise<void> {
+/** The whole page, or with `focus` the screen around it (a note deep in a long conversation). */
+async function shot(page: Page, name: string, focus?: Locator): Promise<void> {
   const file = join(shots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  if (focus) await focus.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: file, fullPage: !focus });
   if (UPDATE_DOCS) await copyFile(file, join(repo, 'docs/screenshots', `${name}.png`));
 }
 
@@ -231,6 +233,78 @@ describe('manufacturer console and the owner’s view of it', () => {
     expect(rows.find((r) => r.startsWith('1.5.0'))).toMatch(/^1\.5\.0\s*2/);
     await engineer.locator('.chart canvas').waitFor();
     await shot(engineer, 'console-firmware');
+  });
+});
+
+describe('owner voice', () => {
+  const device = () => `${p.httpUrl}/my/devices/${encodeURIComponent(fridge.id)}`;
+
+  it('the owner pins a note to a moment of the conversation, edits it and sees its history', async () => {
+    await owner.goto(device());
+    // Pinned to an entry's moment: the dialog starts from that entry's time.
+    await owner.locator('[data-kind="uplink"]').nth(2).getByRole('button', { name: /^Add a note at / }).click();
+    const dialog = owner.getByRole('dialog', { name: 'Add a note' });
+    await dialog.getByLabel('Category').selectOption('noise');
+    await dialog.getByLabel('What happened').fill('Rattles when the compressor starts');
+    await dialog.getByRole('button', { name: 'Add note' }).click();
+    const added = owner.locator('[data-note]', { hasText: 'Rattles when the compressor starts' });
+    await added.waitFor();
+    const note = owner.locator(`[data-note="${await added.getAttribute('data-note')}"]`);
+
+    await note.getByRole('button', { name: 'Edit', exact: true }).click();
+    await note.getByLabel('What happened').fill('Rattles loudly when the compressor starts');
+    await note.getByRole('button', { name: 'Save new version' }).click();
+    await note.getByText('(edited)').waitFor();
+    await note.getByRole('button', { name: 'History' }).click();
+    expect(await note.getByRole('list', { name: 'Versions, oldest first' }).locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^Version 1.*: Rattles when the compressor starts$/),
+      expect.stringMatching(/^Version 2.*: Rattles loudly when the compressor starts$/),
+    ]);
+  });
+
+  it('the engineer replies to the note on the device page and the owner sees the reply', async () => {
+    await engineer.goto(`${p.httpUrl}/console/devices/${fridge.id}`);
+    await engineer.getByLabel('Reference (required)').fill('4711');
+    await engineer.getByRole('button', { name: 'Open device' }).click();
+    const note = engineer.locator('[data-note]', { hasText: 'Rattles loudly when the compressor starts' });
+    await note.getByRole('button', { name: 'Reply', exact: true }).click();
+    await note.getByLabel('Reply').fill('Thanks. Is the fridge standing level?');
+    await note.getByRole('button', { name: 'Send reply' }).click();
+    await note.locator('.reply-manufacturer', { hasText: 'Is the fridge standing level?' }).waitFor();
+    await note.getByRole('button', { name: 'Telemetry around it' }).click();
+    await note.getByLabel('Metric (±10 minutes)').selectOption('power_w');
+    await note.locator('.chart canvas').waitFor();
+    await shot(engineer, 'console-note', note);
+
+    // A reply changes an existing entry, which the live tail does not carry: the owner reloads.
+    await owner.reload();
+    const reply = owner.locator('[data-note] .reply-manufacturer', { hasText: 'Is the fridge standing level?' });
+    await reply.waitFor();
+    await shot(owner, 'owner-note', reply);
+  });
+
+  it('the engineer publishes an idea for the model, the owner votes for it, the counts stay k-anonymous', async () => {
+    await engineer.getByRole('link', { name: 'Ideas', exact: true }).click();
+    await engineer.getByLabel('For model').selectOption('fridge-x1');
+    await engineer.getByLabel('Title').fill('Eco mode by default');
+    await engineer.getByLabel('What it is').fill('New fridges start in eco mode from firmware 1.6');
+    await engineer.getByRole('button', { name: 'Publish', exact: true }).click();
+    const published = engineer.getByTestId('ideas').locator('li.card', { hasText: 'Eco mode by default' });
+    await published.waitFor();
+
+    await owner.getByRole('link', { name: 'Ideas', exact: true }).click();
+    const idea = owner.getByTestId('ideas').locator('li.card', { hasText: 'Eco mode by default' });
+    await idea.getByRole('button', { name: 'Vote for' }).click();
+    await expect.poll(() => idea.getByTestId('my-vote').textContent()).toBe('Your vote for this device: for.');
+    expect(await idea.getByRole('button', { name: 'Vote for' }).getAttribute('aria-pressed')).toBe('true');
+    await shot(owner, 'owner-ideas');
+
+    // One household voted and k = 2: the engineer sees that there are votes, not how many.
+    await published.getByText('Votes by cohort').click();
+    await published.getByText('All votes: Too few households voted to show counts').waitFor();
+    await shot(engineer, 'console-ideas');
+    await engineer.getByRole('link', { name: 'Feedback', exact: true }).click();
+    await engineer.getByText('1 group(s) with fewer than 2 devices are not shown (k-anonymity).').waitFor();
   });
 });
 

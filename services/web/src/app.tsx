@@ -15,6 +15,8 @@ import { OutliersPage } from './pages/console/outliers';
 import { ConsoleDevices } from './pages/console/devices';
 import { ConsoleDevice } from './pages/console/device';
 import { DeadLettersPage } from './pages/console/dead-letters';
+import { IdeasPage } from './pages/console/ideas';
+import { FeedbackPage } from './pages/console/feedback';
 
 const home = (me: Me) => (me.kind === 'manufacturer' ? '/console' : me.kind === 'owner' ? '/my' : '/shared');
 
@@ -26,6 +28,8 @@ function Nav({ me, path }: { me: Me; path: string }) {
           ['/console/firmware', 'Firmware'],
           ['/console/outliers', 'Outliers'],
           ['/console/devices', 'Devices'],
+          ['/console/ideas', 'Ideas'],
+          ['/console/feedback', 'Feedback'],
           ['/console/dead-letters', 'Dead letters'],
         ]
       : me.kind === 'owner'
@@ -64,6 +68,8 @@ function Routes({ me, path }: { me: Me; path: string }) {
     if (path === '/console/devices') return <ConsoleDevices />;
     if ((m = match('/console/devices/:id', path))) return <ConsoleDevice id={m['id']!} />;
     if (path === '/console/dead-letters') return <DeadLettersPage />;
+    if (path === '/console/ideas') return <IdeasPage />;
+    if (path === '/console/feedback') return <FeedbackPage />;
   }
   if (me.kind === 'grantee' && (path === '/shared' || path === '/')) return <SharedWithMe />;
   return (

@@ -10,6 +10,20 @@ export function shortTime(iso: string): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** An ISO time as a `datetime-local` input value (the viewer's local time, to the second). */
+export function localInput(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** A `datetime-local` input value (local time) as ISO, or null when empty or incomplete. */
+export function fromLocalInput(value: string): string | null {
+  const t = value ? new Date(value).getTime() : NaN;
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
 export function num(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
   const abs = Math.abs(v);
@@ -49,6 +63,8 @@ export const RELATIONSHIP_LABELS: Record<string, string> = {
   command_expired: 'Command expired',
   command_policy: 'Standing policy changed',
   consent_changed: 'Fleet analytics consent changed',
+  note: 'Owner’s note',
+  idea_update: 'Idea update from the manufacturer',
 };
 
 export function relationshipLabel(type: string): string {

@@ -2,7 +2,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { api, qs } from '../api/client';
 import { followLive, type LiveStatus } from '../api/live';
 import type { Conversation, ConversationItem, RelationshipItem, UplinkItem } from '../api/types';
+import type { Note } from '../api/voice-types';
 import { CATEGORY_LABELS, categories, TimelineItem, type Category } from './timeline-item';
+import { AddNoteDialog } from './note-form';
+import { sameEntry, upsertNote, withoutKnown } from './note-items';
+import type { NoteControls } from './note-thread';
 import { ErrorNote, Loading } from './status';
 
 const KEEP = 600;
@@ -21,10 +25,12 @@ export interface ConversationViewProps {
   initialText?: string;
   /** Owners: which of their ownership periods (default: the latest). */
   period?: string | undefined;
+  /** Notes: who is looking and whether they may write (owners also add notes here). */
+  notes?: Pick<NoteControls, 'side' | 'accountId' | 'canWrite'> | undefined;
 }
 
 /** The device's conversation: newest first, filterable, paged, with live uplinks prepended. */
-export function ConversationView({ deviceId, justification, live, onLiveItem, refreshKey = 0, initialText = '', period }: ConversationViewProps) {
+export function ConversationView({ deviceId, justification, live, onLiveItem, refreshKey = 0, initialText = '', period, notes }: ConversationViewProps) {
   const [items, setItems] = useState<ConversationItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [deadLetters, setDeadLetters] = useState(0);
@@ -35,6 +41,7 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
   const [shown, setShown] = useState<Set<Category>>(new Set(ALL));
   const [text, setText] = useState(initialText);
   const [liveCount, setLiveCount] = useState(0);
+  const [pinAt, setPinAt] = useState<string | null>(null);
   const onLive = useRef(onLiveItem);
   onLive.current = onLiveItem;
 
@@ -56,9 +63,8 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
         if (stale) return;
         setItems((old) => {
           // Keep live items newer than the first page (they may not be in it yet).
-          const ids = new Set(first.map((i) => i.id));
           const newest = first[0]?.time ?? '';
-          return [...old.filter((i) => !ids.has(i.id) && i.time > newest), ...first];
+          return [...withoutKnown(old, first).filter((i) => i.time > newest), ...first];
         });
         setError(undefined);
         setLoading(false);
@@ -81,7 +87,7 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
       justification: justification ?? null,
       onStatus: (s, detail) => setStatus({ s, ...(detail ? { detail } : {}) }),
       onItem: (item) => {
-        setItems((old) => (old.some((i) => i.id === item.id) ? old : [item, ...old].slice(0, KEEP)));
+        setItems((old) => (old.some((i) => sameEntry(i, item)) ? old : [item, ...old].slice(0, KEEP)));
         setFresh((f) => new Set(f).add(item.id));
         setLiveCount((n) => n + 1);
         onLive.current?.(item);
@@ -100,6 +106,12 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
     });
   }, [items, shown, text]);
 
+  // A changed or new note is merged in from the API's answer: its entry is at its pinned moment,
+  // often below the first page, and the live tail does not carry it.
+  const onNoteChanged = (note: Note) => setItems((old) => upsertNote(old, note, (t) => !cursor || t >= (old[old.length - 1]?.time ?? '')));
+  const noteControls: NoteControls | undefined = notes && { ...notes, justification: justification ?? null, onChanged: onNoteChanged };
+  const canAdd = notes?.side === 'owner' && notes.canWrite;
+
   const toggle = (c: Category) =>
     setShown((s) => {
       const n = new Set(s);
@@ -112,6 +124,11 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
     <section aria-labelledby="conversation-h">
       <div class="section-head">
         <h2 id="conversation-h">Conversation</h2>
+        {canAdd && (
+          <button type="button" class="secondary" onClick={() => setPinAt(new Date().toISOString())}>
+            Add a note
+          </button>
+        )}
         {live && (
           <span class={`live live-${status.s}`} role="status" aria-live="polite" data-testid="live-status">
             {status.s === 'open' ? `● Live (${liveCount} new)` : status.s === 'connecting' ? '○ Connecting…' : status.s === 'unavailable' ? `Live tail off: ${status.detail ?? ''}` : '○ Not live'}
@@ -136,7 +153,7 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
       ) : (
         <ol class="timeline" aria-label="Conversation, newest first" data-testid="timeline">
           {visible.map((i) => (
-            <TimelineItem key={i.id} item={i} fresh={fresh.has(i.id)} />
+            <TimelineItem key={i.id} item={i} fresh={fresh.has(i.id)} notes={noteControls} onPin={canAdd ? setPinAt : undefined} />
           ))}
           {visible.length === 0 && <li class="empty">Nothing to show{items.length ? ' with these filters' : ' yet'}.</li>}
         </ol>
@@ -147,7 +164,7 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
           class="secondary"
           onClick={() =>
             page(cursor).then(
-              (more) => setItems((old) => [...old, ...more.filter((m) => !old.some((o) => o.id === m.id))]),
+              (more) => setItems((old) => [...old, ...withoutKnown(more, old)]),
               (e: Error) => setError(e),
             )
           }
@@ -155,6 +172,7 @@ export function ConversationView({ deviceId, justification, live, onLiveItem, re
           Load older entries
         </button>
       )}
+      {canAdd && <AddNoteDialog deviceId={deviceId} at={pinAt} onClose={() => setPinAt(null)} onAdded={onNoteChanged} />}
     </section>
   );
 }

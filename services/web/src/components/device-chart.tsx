@@ -1,8 +1,8 @@
 import { useMemo } from 'preact/hooks';
 import { api, qs } from '../api/client';
-import type { MetricSeries } from '../api/types';
+import type { MetricBucket, MetricSeries } from '../api/types';
 import { useLoad } from '../hooks';
-import { MetricChart } from './metric-chart';
+import { MetricChart, type ChartSeries } from './metric-chart';
 import { ErrorNote, Loading, Empty } from './status';
 
 export const RANGES: [string, number][] = [
@@ -24,6 +24,18 @@ export interface DeviceChartProps {
   cohortBand?: { low: number; high: number } | null;
 }
 
+/** Buckets as chart data: the average line, drawn inside the min–max band (`band={[0, 2]}`). */
+export function bandSeries(b: MetricBucket[]): { times: number[]; series: ChartSeries[] } {
+  return {
+    times: b.map((x) => Date.parse(x.time) / 1000),
+    series: [
+      { label: 'max', values: b.map((x) => x.max), color: 'rgba(11,92,173,0.35)', width: 1 },
+      { label: 'average', values: b.map((x) => x.avg), color: '#0b5cad' },
+      { label: 'min', values: b.map((x) => x.min), color: 'rgba(11,92,173,0.35)', width: 1 },
+    ],
+  };
+}
+
 /** One metric of one device: average line inside its min–max band, plus the cohort median and middle half. */
 export function DeviceChart({ deviceId, metric, fromMs, toMs, justification, cohortMedian, cohortBand }: DeviceChartProps) {
   const series = useLoad(
@@ -35,14 +47,8 @@ export function DeviceChart({ deviceId, metric, fromMs, toMs, justification, coh
     [deviceId, metric, fromMs, toMs, justification],
   );
   const chart = useMemo(() => {
-    const b = series.data?.buckets ?? [];
     return {
-      times: b.map((x) => Date.parse(x.time) / 1000),
-      series: [
-        { label: 'max', values: b.map((x) => x.max), color: 'rgba(11,92,173,0.35)', width: 1 },
-        { label: 'average', values: b.map((x) => x.avg), color: '#0b5cad' },
-        { label: 'min', values: b.map((x) => x.min), color: 'rgba(11,92,173,0.35)', width: 1 },
-      ],
+      ...bandSeries(series.data?.buckets ?? []),
       lines: cohortMedian === null || cohortMedian === undefined ? [] : [{ value: cohortMedian, label: 'similar devices (median)', color: '#b35900' }],
     };
   }, [series.data, cohortMedian]);

@@ -1,8 +1,10 @@
 import type { ConversationItem, DownlinkItem, RelationshipItem, UplinkItem } from '../api/types';
 import { num, relationshipLabel, time } from '../format';
+import { isNoteItem } from './note-items';
+import { NoteThread, type NoteControls } from './note-thread';
 
 /** Which filter a conversation item belongs to (an uplink may belong to several). */
-export type Category = 'samples' | 'events' | 'results' | 'downlinks' | 'ownership' | 'sharing' | 'inferences' | 'commands';
+export type Category = 'samples' | 'events' | 'results' | 'downlinks' | 'ownership' | 'sharing' | 'inferences' | 'notes' | 'commands';
 
 export const CATEGORY_LABELS: Record<Category, string> = {
   samples: 'Samples',
@@ -12,6 +14,7 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   ownership: 'Claims and transfers',
   sharing: 'Sharing',
   inferences: 'Inferences and disputes',
+  notes: 'Notes and ideas',
   commands: 'Command decisions',
 };
 
@@ -28,6 +31,7 @@ export function categories(item: ConversationItem): Category[] {
   if (t === 'claimed' || t === 'transferred' || t === 'released') return ['ownership'];
   if (t.startsWith('grant_') || t === 'consent_changed') return ['sharing'];
   if (t.startsWith('inference')) return ['inferences'];
+  if (t === 'note' || t.startsWith('idea_')) return ['notes'];
   return ['commands'];
 }
 
@@ -82,27 +86,46 @@ function Relationship({ item }: { item: RelationshipItem }) {
   if (item.type === 'inference') detail = `${String(b['title'] ?? b['code'] ?? '')} — ${String(b['detail'] ?? '')}`;
   else if (item.type.startsWith('inference_')) detail = String(b['body'] ?? '');
   else if (item.type.startsWith('grant_')) detail = `${String(b['purpose'] ?? '')} ${Array.isArray(b['metrics']) ? `(${(b['metrics'] as string[]).join(', ')})` : ''}`;
+  else if (item.type === 'idea_update') detail = `${String(b['title'] ?? '')}: ${String(b['status'] ?? '')} — ${String(b['message'] ?? '')}`;
   else if (item.type === 'command_policy') detail = `${String(b['class'])}: ${b['autoApprove'] ? 'approve in advance' : 'ask me'}`;
   else if (item.type.startsWith('command_')) detail = `${String(b['class'] ?? '')} — ${String(b['reason'] ?? '')}${b['result'] ? ` → ${String(b['result'])}` : ''}`;
   return (
     <p class="item-head">
       <span class={`marker marker-${kind}`} aria-hidden="true">
-        {kind === 'ownership' ? '★' : kind === 'inferences' ? '!' : kind === 'sharing' ? '⇄' : '⚙'}
+        {kind === 'ownership' ? '★' : kind === 'inferences' ? '!' : kind === 'sharing' ? '⇄' : kind === 'notes' ? '✎' : '⚙'}
       </span>
       <strong>{relationshipLabel(item.type)}</strong> {detail && <span>{detail}</span>} <span class="muted">by {item.actor}</span>
     </p>
   );
 }
 
+export interface TimelineItemProps {
+  item: ConversationItem;
+  fresh?: boolean;
+  /** What the viewer may do with a note entry (reply, edit, withdraw, history). */
+  notes?: NoteControls | undefined;
+  /** Owners: offer "add a note" pinned to this entry's moment. */
+  onPin?: ((time: string) => void) | undefined;
+}
+
 /** One entry of the conversation timeline. */
-export function TimelineItem({ item, fresh }: { item: ConversationItem; fresh?: boolean }) {
+export function TimelineItem({ item, fresh, notes, onPin }: TimelineItemProps) {
   const cats = categories(item);
   return (
     <li class={`item item-${item.kind} ${cats.map((c) => `cat-${c}`).join(' ')}${fresh ? ' fresh' : ''}`} data-kind={item.kind} data-id={item.id}>
-      <time dateTime={item.time} class="item-time">
-        {time(item.time)}
-      </time>
-      <div class="item-body">{item.kind === 'uplink' ? <Uplink item={item} /> : item.kind === 'downlink' ? <Downlink item={item} /> : <Relationship item={item} />}</div>
+      <div class="item-when">
+        <time dateTime={item.time} class="item-time">
+          {time(item.time)}
+        </time>
+        {onPin && (
+          <button type="button" class="link pin" aria-label={`Add a note at ${time(item.time)}`} onClick={() => onPin(item.time)}>
+            Add a note
+          </button>
+        )}
+      </div>
+      <div class="item-body">
+        {item.kind === 'uplink' ? <Uplink item={item} /> : item.kind === 'downlink' ? <Downlink item={item} /> : isNoteItem(item) ? <NoteThread item={item} controls={notes} /> : <Relationship item={item} />}
+      </div>
     </li>
   );
 }

@@ -9,6 +9,7 @@ import { Link } from '../../router';
 import { useAction, useInterval, useLoad } from '../../hooks';
 import { time } from '../../format';
 import { InferenceList } from '../owner/inferences';
+import { useSession } from '../../session';
 
 function ProposeCommand({ deviceId, onProposed }: { deviceId: string; onProposed(): void }) {
   const [f, setF] = useState({ class: 'defrost', kind: 'command', name: 'defrost', reason: '', emergency: false });
@@ -116,6 +117,7 @@ function DeviceBody({ id, why }: { id: string; why: string }) {
   const commands = useLoad(() => api<{ commands: Command[] }>('GET', `/v1/devices/${enc}/commands`, j), [id, why]);
   useInterval(commands.reload, 3000, (commands.data?.commands ?? []).some((c) => ['pending', 'approved', 'sent'].includes(c.state)));
   const current = ownership.data?.periods.find((p) => !p.endedAt);
+  const { me } = useSession();
   return (
     <>
       <ErrorNote error={device.error ?? ownership.error} />
@@ -123,7 +125,7 @@ function DeviceBody({ id, why }: { id: string; why: string }) {
         {device.data ? `${device.data.model} · firmware ${device.data.firmware} · ${device.data.status}` : '…'} ·{' '}
         {current ? `owned since ${time(current.startedAt)} (${current.fleetAnalytics ? 'in fleet analytics' : 'opted out of fleet analytics'})` : 'no current owner'} · reading as <strong>{why}</strong>
       </p>
-      <ConversationView deviceId={id} justification={why} live={true} />
+      <ConversationView deviceId={id} justification={why} live={true} notes={{ side: 'manufacturer', accountId: me.id, canWrite: me.role !== 'viewer' }} />
       <section aria-labelledby="c-inf-h">
         <h2 id="c-inf-h">Inferences and the owner’s disputes</h2>
         <ErrorNote error={inferences.error} />

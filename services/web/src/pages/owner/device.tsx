@@ -11,6 +11,8 @@ import { SharingTab } from './sharing-tab';
 import { AccessTab } from './access-tab';
 import { CommandsTab } from './commands-tab';
 import { DataTab } from './data-tab';
+import { IdeasTab } from './ideas-tab';
+import { useSession } from '../../session';
 import { PeriodSelect } from '../../components/choosers';
 
 const TABS: [string, string][] = [
@@ -19,18 +21,22 @@ const TABS: [string, string][] = [
   ['sharing', 'Sharing'],
   ['access', 'Access log'],
   ['commands', 'Commands'],
+  ['ideas', 'Ideas'],
   ['data', 'Export and erase'],
 ];
 
 /** One of the owner's devices, with its tabs. */
 export function OwnerDevice({ id, tab }: { id: string; tab: string }) {
   const { search } = useLocation();
+  const { me } = useSession();
   const mine = useLoad(() => api<{ devices: MyDevice[] }>('GET', '/v1/my/devices'), [id]);
   const [resultTick, setResultTick] = useState(0);
   const entry = mine.data?.devices.find((d) => d.device.id === id);
   const current = entry?.periods.find((p) => !p.endedAt);
   const base = `/my/devices/${encodeURIComponent(id)}`;
   const [periodId, setPeriodId] = useState<string | undefined>(undefined);
+  // Viewers of a household read; owners and co-owners speak for it.
+  const canSpeak = Boolean(current) && me.role !== 'viewer';
   // A command result or a command decision arriving live refreshes the commands tab.
   const onLive = useCallback((item: UplinkItem | RelationshipItem) => {
     if (item.kind === 'uplink' ? item.commandResults.length > 0 : item.type.startsWith('command_')) setResultTick((t) => t + 1);
@@ -83,6 +89,7 @@ export function OwnerDevice({ id, tab }: { id: string; tab: string }) {
             live={Boolean(current) && (periodId === undefined || periodId === current?.id)}
             onLiveItem={onLive}
             initialText={search.get('q') ?? ''}
+            notes={{ side: 'owner', accountId: me.id, canWrite: canSpeak && (periodId === undefined || periodId === current?.id) }}
           />
         </>
       )}
@@ -90,6 +97,7 @@ export function OwnerDevice({ id, tab }: { id: string; tab: string }) {
       {tab === 'sharing' && <SharingTab deviceId={id} period={current ?? null} onConsentChanged={mine.reload} />}
       {tab === 'access' && <AccessTab deviceId={id} />}
       {tab === 'commands' && <CommandsTab deviceId={id} resultTick={resultTick} canAct={Boolean(current)} />}
+      {tab === 'ideas' && <IdeasTab deviceId={id} model={entry.device.model} canAct={canSpeak} />}
       {tab === 'data' && <DataTab deviceId={id} periods={entry.periods} onErased={mine.reload} />}
       {!TABS.some(([k]) => k === tab) && <p>Unknown section.</p>}
     </>
