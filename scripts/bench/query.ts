@@ -57,6 +57,8 @@ try {
   await raw.reader.command({
     query: `INSERT INTO devices SELECT concat('bench-', leftPad(toString(number), 6, '0')), ['fridge-x1', 'washer-w2', 'heatpump-h3'][number % 3 + 1], [if(number % 4 = 0, 'region:eu-west', 'region:us-east')], now64(3) FROM numbers(${DEVICES})`,
   });
+  // Written around the store, so the dictionary the fleet rollup's view reads models from is reloaded here.
+  await raw.reader.command({ query: 'SYSTEM RELOAD DICTIONARY device_models' });
   // One block per million messages keeps memory flat; each block runs the materialized views.
   const block = 1_000_000;
   let loaded = 0;

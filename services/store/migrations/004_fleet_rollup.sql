@@ -47,9 +47,10 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (metric, model, firmware, hour);
 
 -- The device's model comes from a dictionary over the device dimension, not a join: a join would
--- read and hash the whole dimension on every insert (a million devices in the cluster mode). The
--- dictionary reloads when the dimension changes (checked every 1-10 s); data that arrives before it
--- knows the device is filed under model '' and re-filed by a rebuild (fleet-rollup.ts).
+-- read and hash the whole dimension on every insert (a million devices in the cluster mode). A server
+-- reloads it when the dimension changes (checked every 1-10 s); embedded chDB does not reload in the
+-- background, so the store reloads it before the first insert after writing the dimension. Data
+-- that arrives before it knows the device is filed under model '' and re-filed by a rebuild.
 CREATE DICTIONARY IF NOT EXISTS device_models
 (
     device_id String,

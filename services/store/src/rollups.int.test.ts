@@ -225,6 +225,15 @@ describe('fleet-level rollup', () => {
     expect(await all({ firmware: '2.0.0' })).toMatchObject({ source: 'fleet', groups: [{ devices: 2, samples: 13 }] });
   });
 
+  it('files data under the model of a device the dimension already knows', async () => {
+    await all();
+    await store.fleetRollupIdle();
+    await store.upsertDevices([{ deviceId: 'd9', model: 'dryer-d4' }]);
+    await store.insertUplinks([{ ...msg(6, 0, 1), deviceId: 'd9', source: 'p0:d9' }]);
+    // Straight from the fleet rollup: nothing was filed under model '' that would need a rebuild.
+    expect(await all({ model: 'dryer-d4' })).toMatchObject({ source: 'fleet', groups: [{ firmware: '2.0.0', devices: 1, samples: 1 }] });
+  });
+
   it('files data of a device the dimension did not know yet under its model once it does', async () => {
     await store.insertUplinks([{ ...msg(8, 0, 1), deviceId: 'd8', source: 'p0:d8' }]);
     await all();

@@ -85,6 +85,8 @@ function insertError(table: string, err: unknown): DependencyError {
 class ClickHouseStore implements Store {
   /** Uplink inserts and fleet-rollup rebuilds take turns (see fleet-rollup.ts). */
   private writes: Promise<unknown> = Promise.resolve();
+  /** True when the device dimension may hold devices the `device_models` dictionary has not loaded. */
+  private deviceModelsStale = true;
   private readonly fleet: FleetRollup;
 
   constructor(
@@ -118,7 +120,27 @@ class ClickHouseStore implements Store {
 
   insertUplinks(rows: readonly UplinkRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.gate(() => this.insert('uplinks', rows, encodeUplinks));
+    return this.gate(async () => {
+      await this.refreshDeviceModels();
+      await this.insert('uplinks', rows, encodeUplinks);
+    });
+  }
+
+  /**
+   * The fleet rollup's view reads models through the `device_models` dictionary. A ClickHouse server
+   * reloads it on its own (LIFETIME); embedded chDB does not, so it is reloaded before the first
+   * insert after the dimension changed. A failed reload only files data under model '' for a while
+   * (a rebuild re-files it), so it never fails the insert.
+   */
+  private async refreshDeviceModels(): Promise<void> {
+    if (!this.deviceModelsStale) return;
+    this.deviceModelsStale = false;
+    try {
+      await this.conn.writer.command({ query: 'SYSTEM RELOAD DICTIONARY device_models' });
+    } catch (err) {
+      this.deviceModelsStale = true;
+      this.log.warn({ err }, 'could not reload the device_models dictionary; new devices are filed under model "" in the fleet rollup until a rebuild');
+    }
   }
 
   insertDeadLetters(rows: readonly DeadLetterRow[]): Promise<void> {
@@ -178,8 +200,9 @@ class ClickHouseStore implements Store {
     return queryDeviceMeans(this.conn.reader, q);
   }
 
-  upsertDevices(rows: readonly DeviceDimensionRow[]): Promise<void> {
-    return upsertDevices(this.conn.reader, rows);
+  async upsertDevices(rows: readonly DeviceDimensionRow[]): Promise<void> {
+    await upsertDevices(this.conn.reader, rows);
+    if (rows.length > 0) this.deviceModelsStale = true;
   }
 
   countDevices(): Promise<number> {
