@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@parley/logger';
 import type { FleetMetricQuery } from './queries/fleet';
+import { DAY_RANGE, HOUR_RANGE } from './queries/ranges';
 
 /**
  * Keeps the fleet-level rollup (`metric_fleet_hourly`, migration 004) true to consent and erasure.
@@ -80,7 +81,7 @@ export class FleetRollup {
     if (q.tag !== undefined || q.minDevices > FLEET_ROLLUP_MAX_K) return false;
     const rs = await this.o.client.query({
       query: `SELECT count() AS n FROM fleet_dirty
-              WHERE day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND day <= toDate(fromUnixTimestamp64Milli({to:Int64}, 'UTC'))
+              WHERE ${DAY_RANGE}
                 ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}`,
       query_params: { from: q.fromMs, to: q.toMs, f: q.firmware ?? '' },
       format: 'JSONEachRow',
@@ -91,7 +92,7 @@ export class FleetRollup {
   /** The (firmware, day) slices a device's per-device rollups hold in `[fromMs, toMs)`: read them before deleting. */
   async slicesOfDevice(deviceId: string, fromMs: number, toMs: number): Promise<Slice[]> {
     return this.slices(
-      `device_id = {d:String} AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
+      `device_id = {d:String} AND ${HOUR_RANGE}`,
       { d: deviceId, from: fromMs, to: toMs },
     );
   }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DAY_RANGE, HOUR_RANGE } from './ranges';
 
 export interface HourlyPoint {
   metric: string;
@@ -33,7 +34,7 @@ export async function queryDeviceHourly(client: ClickHouseClient, q: DeviceHourl
     : `SELECT metric, toUnixTimestamp(hour) * 1000 AS h, sum(samples) AS n, sum(sum) / sum(samples) AS mean
        FROM metric_hourly
        WHERE device_id = {d:String}
-         AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+         AND ${HOUR_RANGE}
        GROUP BY metric, h ORDER BY metric, h`;
   const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
   return (await rs.json<{ metric: string; h: number; n: number; mean: number }>()).map((r) => ({ metric: r.metric, hour: Number(r.h), samples: Number(r.n), mean: r.mean }));
@@ -55,7 +56,7 @@ export async function queryCohortMeans(client: ClickHouseClient, q: CohortQuery)
             WHERE firmware = {f:String}
               AND device_id IN (SELECT device_id FROM devices FINAL WHERE model = {model:String})
               AND NOT has({x:Array(String)}, device_id)
-              AND day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+              AND ${DAY_RANGE}
             GROUP BY metric, device_id`,
     query_params: { f: q.firmware, model: q.model, x: q.excludeDevices, from: q.fromMs, to: q.toMs },
     format: 'JSONEachRow',

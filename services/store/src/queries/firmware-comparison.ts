@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dimensionParams, dimensionSql, type DimensionFilter } from './dimension';
+import { DAY_RANGE, HOUR_RANGE } from './ranges';
 
 export interface FirmwareComparisonQuery extends DimensionFilter {
   /** The versions to compare (usually two: before and after a rollout). */
@@ -32,16 +33,11 @@ export interface FirmwareHealth {
  */
 export async function queryFirmwareComparison(client: ClickHouseClient, q: FirmwareComparisonQuery): Promise<FirmwareHealth[]> {
   const params = { v: q.versions, from: q.fromMs, to: q.toMs, x: q.excludeDevices, ...dimensionParams(q) };
-  const range = `firmware IN {v:Array(String)}
-    AND hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-    AND NOT has({x:Array(String)}, device_id) ${dimensionSql(q)}`;
-  const dayRange = `firmware IN {v:Array(String)}
-    AND day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-    AND NOT has({x:Array(String)}, device_id) ${dimensionSql(q)}`;
+  const scope = (range: string) => `firmware IN {v:Array(String)} AND ${range} AND NOT has({x:Array(String)}, device_id) ${dimensionSql(q)}`;
   const activity = await (
     await client.query({
       query: `SELECT firmware, uniqExact(device_id) AS devices, count() AS days, sum(h) AS hours
-              FROM (SELECT firmware, device_id, day, groupBitmapMerge(hours) AS h FROM activity_daily WHERE ${dayRange} GROUP BY firmware, device_id, day)
+              FROM (SELECT firmware, device_id, day, groupBitmapMerge(hours) AS h FROM activity_daily WHERE ${scope(DAY_RANGE)} GROUP BY firmware, device_id, day)
               GROUP BY firmware`,
       query_params: params,
       format: 'JSONEachRow',
@@ -53,7 +49,7 @@ export async function queryFirmwareComparison(client: ClickHouseClient, q: Firmw
                      sumIf(events, severity IN ('error', 'critical')) AS errors,
                      sumIf(events, code = 'boot') AS boots,
                      uniqExactIf((device_id, hour), severity IN ('error', 'critical')) AS error_hours
-              FROM event_hourly WHERE ${range} GROUP BY firmware`,
+              FROM event_hourly WHERE ${scope(HOUR_RANGE)} GROUP BY firmware`,
       query_params: params,
       format: 'JSONEachRow',
     })

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dimensionParams, dimensionSql, type DimensionFilter } from './dimension';
+import { DAY_RANGE, HOUR_RANGE } from './ranges';
 
 export interface FleetScopeQuery extends DimensionFilter {
   fromMs: number;
@@ -8,18 +9,16 @@ export interface FleetScopeQuery extends DimensionFilter {
   firmware?: string;
 }
 
-const scopeSql = (q: FleetScopeQuery) => `
-  hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+/** The fleet scope on a rollup whose time column `range` bounds: consenting devices, firmware, dimension filters. */
+const scopeOn = (range: string) => (q: FleetScopeQuery) => `
+  ${range}
   AND NOT has({x:Array(String)}, device_id)
   ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}
   ${dimensionSql(q)}`;
 
+const scopeSql = scopeOn(HOUR_RANGE);
 /** The same scope over a daily rollup: whole UTC days. */
-const dayScopeSql = (q: FleetScopeQuery) => `
-  day >= toDate(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND toDateTime(day) < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-  AND NOT has({x:Array(String)}, device_id)
-  ${q.firmware === undefined ? '' : 'AND firmware = {f:String}'}
-  ${dimensionSql(q)}`;
+const dayScopeSql = scopeOn(DAY_RANGE);
 
 const scopeParams = (q: FleetScopeQuery) => ({ from: q.fromMs, to: q.toMs, x: q.excludeDevices, f: q.firmware ?? '', ...dimensionParams(q) });
 

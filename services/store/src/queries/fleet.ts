@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dimensionParams, dimensionSql, type DimensionFilter } from './dimension';
+import { HOUR_RANGE } from './ranges';
 
 export type FleetBucket = 'all' | 'hour' | 'day';
 
@@ -56,7 +57,6 @@ type GroupRow = { t: number; firmware: string; devices: number; n: number; lo: n
 
 /** The aggregate columns both sources compute per (bucket, firmware); `devices` and `digest` differ by source. */
 const AGGREGATES = 'sum(samples) AS n, min(min) AS lo, sum(sum) / sum(samples) AS mean, max(max) AS hi, quantilesTDigestMerge(0.5, 0.95, 0.99)(digest) AS q';
-const HOUR_RANGE = "hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')";
 
 /**
  * One metric across the fleet per firmware (and per hour/day). Opted-out devices never enter the
