@@ -7,7 +7,7 @@ export interface LiveFeed {
 }
 
 /** An in-process feed: the ingester publishes every stored batch (embedded mode). */
-export function createLiveFeed(): LiveFeed & { publish(rows: readonly UplinkRow[]): void } {
+export function createLiveFeed(): LiveFeed & { publish(rows: readonly UplinkRow[]): void; devices(): ReadonlySet<string> } {
   const subscribers = new Map<string, Set<(row: UplinkRow) => void>>();
   return {
     subscribe(deviceId, fn) {
@@ -18,6 +18,10 @@ export function createLiveFeed(): LiveFeed & { publish(rows: readonly UplinkRow[
         set.delete(fn);
         if (set.size === 0) subscribers.delete(deviceId);
       };
+    },
+    /** The devices someone is watching: the ingester hands over only their rows. */
+    devices() {
+      return new Set(subscribers.keys());
     },
     publish(rows) {
       if (subscribers.size === 0) return;

@@ -32,9 +32,9 @@ describe('ingester', () => {
     // The real store, with its first two uplink inserts failing as a broken connection would.
     let failuresLeft = 2;
     const flaky: Store = Object.assign(Object.create(store) as Store, {
-      insertUplinks: async (rows: Parameters<Store['insertUplinks']>[0]) => {
+      insertEncodedUplinks: async (body: Uint8Array, rows: number) => {
         if (failuresLeft-- > 0) throw new Error('simulated ClickHouse outage');
-        return store.insertUplinks(rows);
+        return store.insertEncodedUplinks(body, rows);
       },
     });
     await log.append([1, 2, 3].map((seq) => record('dev-retry', testUplinkBytes('dev-retry', seq))));
@@ -67,6 +67,42 @@ describe('ingester', () => {
     const dl = await store.deadLetters({ deviceId: 'dev-dl', fromMs: 0, toMs: Date.now() + 60_000, limit: 10 });
     expect(dl.items.map((i) => i.reason).sort()).toEqual(['decode_failed', 'device_id_mismatch', 'payload_too_large']);
     expect(dl.items.find((i) => i.reason === 'payload_too_large')?.detail).toContain('99999 bytes');
+  });
+
+  it('stores the same and reports the same whether records are converted on a worker thread or on this one', async () => {
+    const seen: Record<string, { firmware: string[]; results: string[]; live: number[] }> = {};
+    for (const convertOn of ['worker', 'main'] as const) {
+      const deviceId = `dev-convert-${convertOn}`;
+      const got = (seen[convertOn] = { firmware: [] as string[], results: [] as string[], live: [] as number[] });
+      await log.append([
+        record(deviceId, testUplinkBytes(deviceId, 1, { firmware: '1.0' })),
+        record(deviceId, testUplinkBytes(deviceId, 2, { firmware: '1.1', commandResults: [{ commandId: 'c-1', status: 'succeeded', timeMs: 0, detail: '' }] })),
+        record(deviceId, Buffer.from([0xff, 0xff]), 'ok'),
+      ]);
+      const ingester = await startIngester({
+        log,
+        store,
+        logger,
+        group: `ingester-convert-${convertOn}`,
+        maxBatchWaitMs: 5,
+        convertOn,
+        onFirmware: async (id, fw) => void (id === deviceId && got.firmware.push(fw)),
+        onCommandResults: async (id, results) => void (id === deviceId && got.results.push(...results.map((r) => r.commandId))),
+        onStored: (rows) => got.live.push(...rows.map((r) => r.seq)),
+        storedFor: () => new Set([deviceId]),
+      });
+      try {
+        await waitFor('all records ingested', async () => (await log.lag(`ingester-convert-${convertOn}`)).lag === 0n, 30_000);
+      } finally {
+        await ingester.stop();
+      }
+      const page = await store.conversation({ deviceId, fromMs: 0, toMs: Date.now() + 60_000, limit: 10, order: 'asc' });
+      expect(page.items.map((i) => (i.kind === 'uplink' ? `${i.seq}:${i.firmware}:${i.samples[0]?.value}` : '?'))).toEqual(['1:1.0:1', '2:1.1:2']);
+      const dl = await store.deadLetters({ deviceId, fromMs: 0, toMs: Date.now() + 60_000, limit: 10 });
+      expect(dl.items.map((i) => i.reason)).toEqual(['decode_failed']);
+    }
+    expect(seen['worker']).toEqual({ firmware: ['1.0', '1.1'], results: ['c-1'], live: [1, 2] });
+    expect(seen['main']).toEqual(seen['worker']);
   });
 
   it('also appends every rejected record, as logged, to a dead-letter log when one is given', async () => {

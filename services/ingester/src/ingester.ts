@@ -1,8 +1,9 @@
-import { fromUplinkRecord, type LogBatch, type LogConsumer, type LogRecord, type TelemetryLog } from '@parley/log';
+import { fromUplinkRecord, type LogBatch, type LogConsumer, type TelemetryLog } from '@parley/log';
 import type { Logger } from '@parley/logger';
-import type { DeadLetterRow, Store, UplinkRow } from '@parley/store';
+import type { Store, UplinkRow } from '@parley/store';
+import { inlineConverter, threadConverter } from './convert-thread';
+import type { ConvertedBatch } from './convert';
 import { LatencyWindow } from './latency';
-import { toRow } from './to-rows';
 
 export interface IngesterOptions {
   log: TelemetryLog;
@@ -21,6 +22,13 @@ export interface IngesterOptions {
   onCommandResults?: (deviceId: string, results: UplinkRow['commandResults']) => Promise<void>;
   /** Called after each stored batch with its uplinks (live tail). Must not throw. */
   onStored?: (uplinks: readonly UplinkRow[]) => void;
+  /** The devices `onStored` wants rows of (the live tail's subscribers); all when omitted. */
+  storedFor?: () => ReadonlySet<string>;
+  /**
+   * Where records are decoded and encoded for the store: on a worker thread (default), which keeps
+   * that work and its garbage off the thread serving MQTT and HTTP, or on this thread.
+   */
+  convertOn?: 'worker' | 'main';
   /**
    * A log (the cluster mode's dead-letter topic) that also receives every rejected record, exactly
    * as it was logged, for tools other than the store. Appended before the batch is committed, so
@@ -62,59 +70,53 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
   const firmwareSeen = new Map<string, string>();
   const stats = { batches: 0, records: 0, uplinks: 0, deadLetters: 0, failedBatches: 0, lastBatchRecords: 0, lastInsertMs: 0 };
 
+  const converter = options.convertOn === 'main' ? inlineConverter() : threadConverter(logger);
+  const noDevices: ReadonlySet<string> = new Set();
+
   async function handle(batch: LogBatch): Promise<void> {
-    const uplinks: UplinkRow[] = [];
-    const dead: DeadLetterRow[] = [];
-    const deadRecords: LogRecord[] = [];
-    for (const record of batch.records) {
-      const converted = toRow(fromUplinkRecord(record));
-      if (converted.kind === 'uplink') uplinks.push(converted.row);
-      else {
-        dead.push(converted.row);
-        deadRecords.push(record);
-      }
-    }
+    const rowsFor = !options.onStored ? noDevices : (options.storedFor?.() ?? null);
+    const c = await converter.convert(batch.records.map(fromUplinkRecord), rowsFor);
     const started = performance.now();
-    await options.store.insertUplinks(uplinks);
-    await options.store.insertDeadLetters(dead);
-    if (options.deadLetterLog && deadRecords.length > 0) {
-      await options.deadLetterLog.append(deadRecords.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })));
+    await options.store.insertEncodedUplinks(c.uplinksTsv, c.uplinks);
+    await options.store.insertDeadLetters(c.dead);
+    if (options.deadLetterLog && c.deadIndexes.length > 0) {
+      const records = c.deadIndexes.map((i) => batch.records[i]!);
+      await options.deadLetterLog.append(records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })));
     }
     const done = Date.now();
     stats.lastInsertMs = performance.now() - started;
-    for (const r of uplinks) latency.add(done - r.receivedAtMs);
+    for (const receivedAtMs of c.receivedAtMs) latency.add(done - receivedAtMs);
     stats.batches++;
     stats.records += batch.records.length;
-    stats.uplinks += uplinks.length;
-    stats.deadLetters += dead.length;
+    stats.uplinks += c.uplinks;
+    stats.deadLetters += c.dead.length;
     stats.lastBatchRecords = batch.records.length;
-    for (const d of dead) logger.info({ deviceId: d.deviceId, reason: d.reason, source: d.source }, 'dead letter stored');
-    if (options.onFirmware) await trackFirmware(uplinks);
-    if (options.onCommandResults) await reportResults(uplinks);
-    options.onStored?.(uplinks);
+    for (const d of c.dead) logger.info({ deviceId: d.deviceId, reason: d.reason, source: d.source }, 'dead letter stored');
+    if (options.onFirmware) await trackFirmware(c.firmware);
+    if (options.onCommandResults) await reportResults(c.commandResults);
+    if (c.rows.length > 0) options.onStored?.(c.rows);
   }
 
-  async function reportResults(rows: UplinkRow[]): Promise<void> {
-    for (const r of rows) {
-      if (r.commandResults.length === 0) continue;
+  async function reportResults(results: ConvertedBatch['commandResults']): Promise<void> {
+    for (const r of results) {
       try {
-        await options.onCommandResults!(r.deviceId, r.commandResults);
+        await options.onCommandResults!(r.deviceId, r.results);
       } catch (err) {
         logger.warn({ err, deviceId: r.deviceId }, 'could not record command results');
       }
     }
   }
 
-  async function trackFirmware(rows: UplinkRow[]): Promise<void> {
-    for (const r of rows) {
-      if (firmwareSeen.get(r.deviceId) === r.firmware) continue;
-      firmwareSeen.set(r.deviceId, r.firmware);
+  async function trackFirmware(changes: ConvertedBatch['firmware']): Promise<void> {
+    for (const [deviceId, firmware] of changes) {
+      if (firmwareSeen.get(deviceId) === firmware) continue;
+      firmwareSeen.set(deviceId, firmware);
       try {
-        await options.onFirmware!(r.deviceId, r.firmware);
+        await options.onFirmware!(deviceId, firmware);
       } catch (err) {
         // Firmware bookkeeping must never hold telemetry back; the next message retries it.
-        firmwareSeen.delete(r.deviceId);
-        logger.warn({ err, deviceId: r.deviceId }, 'could not record firmware version');
+        firmwareSeen.delete(deviceId);
+        logger.warn({ err, deviceId }, 'could not record firmware version');
       }
     }
   }
@@ -139,6 +141,7 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
     resetLatency: () => latency.reset(),
     async stop() {
       await consumer.stop();
+      await converter.stop();
       logger.info('ingester stopped');
     },
   };

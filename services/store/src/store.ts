@@ -28,6 +28,11 @@ import { encodeDeadLetters, encodeDownlinks, encodeUplinks, type DeadLetterRow, 
 export interface Store {
   readonly mode: 'embedded' | 'server';
   insertUplinks(rows: readonly UplinkRow[]): Promise<void>;
+  /**
+   * Inserts uplinks already encoded by `encodeUplinks` (`@parley/store/rows`), e.g. on another
+   * thread; `rows` is how many the body holds.
+   */
+  insertEncodedUplinks(body: Uint8Array, rows: number): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[]): Promise<void>;
   insertDownlinks(rows: readonly DownlinkRow[]): Promise<void>;
   conversation(q: ConversationQuery): Promise<ConversationPage>;
@@ -67,6 +72,11 @@ export interface Store {
   eraseDeviceWindow(q: EraseQuery): Promise<Record<string, number>>;
   /** True when the engine answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Background merges running now and active parts per table: how much the engine still has to
+   * fold together after a burst of inserts (reads slow down while many small parts exist).
+   */
+  backgroundWork(): Promise<{ merges: number; parts: number }>;
   close(): Promise<void>;
 }
 
@@ -109,20 +119,28 @@ class ClickHouseStore implements Store {
   }
 
   /** Encodes and inserts `rows`; most batches have no dead letters, so an empty list costs nothing. */
-  private async insert<T>(table: string, rows: readonly T[], encode: (rows: readonly T[]) => Buffer): Promise<void> {
-    if (rows.length === 0) return;
+  private insert<T>(table: string, rows: readonly T[], encode: (rows: readonly T[]) => Buffer): Promise<void> {
+    return rows.length === 0 ? Promise.resolve() : this.insertBody(table, encode(rows));
+  }
+
+  private async insertBody(table: string, body: Buffer): Promise<void> {
     try {
-      await this.conn.insertTsv(table, encode(rows));
+      await this.conn.insertTsv(table, body);
     } catch (err) {
       throw insertError(table, err);
     }
   }
 
   insertUplinks(rows: readonly UplinkRow[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+    return this.insertEncodedUplinks(rows.length === 0 ? Buffer.alloc(0) : encodeUplinks(rows), rows.length);
+  }
+
+  insertEncodedUplinks(body: Uint8Array, rows: number): Promise<void> {
+    if (rows === 0) return Promise.resolve();
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return this.gate(async () => {
       await this.refreshDeviceModels();
-      await this.insert('uplinks', rows, encodeUplinks);
+      await this.insertBody('uplinks', buf);
     });
   }
 
@@ -230,6 +248,16 @@ class ClickHouseStore implements Store {
     const r = await this.conn.reader.ping();
     if (!r.success) this.log.warn({ err: r.error }, 'store ping failed');
     return r.success;
+  }
+
+  async backgroundWork(): Promise<{ merges: number; parts: number }> {
+    const rs = await this.conn.reader.query({
+      query: `SELECT (SELECT count() FROM system.merges WHERE database = currentDatabase()) AS merges,
+                     (SELECT count() FROM system.parts WHERE database = currentDatabase() AND active) AS parts`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ merges: number; parts: number }>();
+    return { merges: Number(row?.merges ?? 0), parts: Number(row?.parts ?? 0) };
   }
 
   /** Resolves when no fleet-rollup rebuild is running. */

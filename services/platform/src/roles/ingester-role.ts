@@ -26,6 +26,7 @@ export function startIngesterRole(
     onCommandResults: async (deviceId, results) => {
       for (const r of results) await registry.commands.recordResult(deviceId, r.commandId, r.status, r.detail, r.timeMs);
     },
-    ...(live ? { onStored: (rows) => live.publish(rows) } : {}),
+    convertOn: config.ingestConvertOn,
+    ...(live ? { onStored: (rows) => live.publish(rows), storedFor: () => live.devices() } : {}),
   });
 }
