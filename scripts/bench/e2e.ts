@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { createRootLogger } from '@parley/logger';
 import { tempDir } from '@parley/testkit';
-import { loadHistory, timeHistoryQueries } from './history';
+import { loadHistory, timeHistoryQueries, waitForMerges } from './history';
 import { clusterTarget, embeddedTarget, rssBytes, type BenchTarget } from './targets';
 
 const { values } = parseArgs({
@@ -122,6 +122,11 @@ async function runStep(platform: BenchTarget, credsFile: string, rate: number): 
   };
 }
 
+function sayHistory(h: Awaited<ReturnType<typeof timeHistoryQueries>>): void {
+  say(`    one-device history, 500 rows (conversation page): p50 ${h.conversation.p50.toFixed(1)} ms, p99 ${h.conversation.p99.toFixed(1)} ms`);
+  say(`    one-device metric series, 500 buckets:            p50 ${h.series.p50.toFixed(1)} ms, p99 ${h.series.p99.toFixed(1)} ms`);
+}
+
 async function main(): Promise<void> {
   const dataDir = await tempDir('parley-bench-');
   const logger = createRootLogger({ level: 'warn' });
@@ -147,14 +152,19 @@ async function main(): Promise<void> {
         `${String(r.targetRate).padStart(12)} | ${String(r.achievedRate).padStart(14)} | ${(r.sustained ? 'yes' : 'no').padStart(9)} | ${String(r.p50Ms ?? '-').padStart(14)} / ${String(r.p99Ms ?? '-').padEnd(14)} | ${r.lagAtEnd.padStart(10)} | ${String(r.maxRssMiB).padStart(11)} | ${r.platformCores} / ${r.simCores}`,
       );
     }
-    let history = null;
+    let history: { afterLoad: unknown; settled: unknown; mergeWaitSeconds: number } | null = null;
     if (historyRows > 0) {
       say(`\nloading a history of ${historyRows.toLocaleString('en')} samples …`);
       const loaded = await loadHistory(platform.store, historyRows, (done) => process.stdout.write(`\r  ${done.toLocaleString('en')} samples`));
       say(`\r  loaded ${loaded.samples.toLocaleString('en')} samples in ${loaded.seconds.toFixed(1)} s (${Math.round(loaded.samples / loaded.seconds).toLocaleString('en')} samples/s)`);
-      history = await timeHistoryQueries(platform.store, loaded.deviceIds, Number(values.queries));
-      say(`  one-device history, 500 rows (conversation page): p50 ${history.conversation.p50.toFixed(1)} ms, p99 ${history.conversation.p99.toFixed(1)} ms`);
-      say(`  one-device metric series, 500 buckets:            p50 ${history.series.p50.toFixed(1)} ms, p99 ${history.series.p99.toFixed(1)} ms`);
+      const afterLoad = await timeHistoryQueries(platform.store, loaded.deviceIds, Number(values.queries));
+      say('  right after the load (the engine still merging the new parts):');
+      sayHistory(afterLoad);
+      const merged = await waitForMerges(platform.store, 600_000, say);
+      say(`  after the merges ${merged.settled ? 'settled' : 'still running'} (${merged.seconds.toFixed(0)} s later, ${merged.parts} active parts):`);
+      const settled = await timeHistoryQueries(platform.store, loaded.deviceIds, Number(values.queries));
+      sayHistory(settled);
+      history = { afterLoad, settled, mergeWaitSeconds: merged.seconds };
     }
     if (values.out) {
       await mkdir(join(values.out, '..'), { recursive: true });

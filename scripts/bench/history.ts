@@ -73,3 +73,25 @@ export async function timeHistoryQueries(store: Store, deviceIds: string[], n: n
   }
   return { conversation: percentiles(conv), series: percentiles(series) };
 }
+
+/**
+ * Waits until the engine has no merge running (two polls in a row), at most `maxMs`, reporting the
+ * active part count now and then. Returns how long it waited and whether it settled.
+ */
+export async function waitForMerges(store: Store, maxMs: number, progress: (s: string) => void): Promise<{ seconds: number; settled: boolean; parts: number }> {
+  const started = performance.now();
+  let quiet = 0;
+  let last = { merges: 0, parts: 0 };
+  let reported = 0;
+  while (performance.now() - started < maxMs) {
+    last = await store.backgroundWork();
+    quiet = last.merges === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) break;
+    if (performance.now() - reported > 10_000) {
+      reported = performance.now();
+      progress(`  merging: ${last.merges} merges running, ${last.parts} active parts`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { seconds: (performance.now() - started) / 1000, settled: quiet >= 2, parts: last.parts };
+}

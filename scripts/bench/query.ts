@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '@parley/logger';
 import { connectStore, openStore } from '@parley/store';
+import { waitForMerges } from './history';
 
 const { values } = parseArgs({
   options: {
@@ -104,6 +105,13 @@ try {
   say(`firmware comparison (fridge-x1, 1.4.2 vs 1.5.0): p50 ${compare.p50.toFixed(0)} ms, p99 ${compare.p99.toFixed(0)} ms`);
   const bench = await time(fleetN, () => store.cohortMeans({ model: 'fridge-x1', firmware: '1.4.2', fromMs: start, toMs: end, excludeDevices: [] }));
   say(`owner benchmark (cohort means, fridge-x1 1.4.2): p50 ${bench.p50.toFixed(0)} ms, p99 ${bench.p99.toFixed(0)} ms`);
+  // The per-device reads above ran while the engine was still merging the load's parts.
+  const merged = await waitForMerges(store, 1_800_000, say);
+  say(`after the merges ${merged.settled ? 'settled' : 'still running'} (${merged.seconds.toFixed(0)} s later, ${merged.parts} active parts):`);
+  const historySettled = await time(QUERIES, (i) => store.conversation({ deviceId: device(i + QUERIES), fromMs: 0, toMs: end + 86_400_000, limit: 500, order: 'desc' }));
+  say(`  per-device history (500-row conversation page): p50 ${historySettled.p50.toFixed(1)} ms, p99 ${historySettled.p99.toFixed(1)} ms`);
+  const seriesSettled = await time(QUERIES, (i) => store.metricSeries({ deviceId: device(i + QUERIES), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 }));
+  say(`  per-device metric series (30 days, hourly): p50 ${seriesSettled.p50.toFixed(1)} ms, p99 ${seriesSettled.p99.toFixed(1)} ms`);
 } finally {
   await raw.close();
   await store.close();

@@ -99,6 +99,37 @@ describe('store (embedded chDB)', () => {
     expect(series.buckets[0]!.count).toBe(3);
   });
 
+  it('reports the background merge work left (active parts and running merges)', async () => {
+    await store.insertUplinks([uplink('dev-parts', 1)]);
+    const work = await store.backgroundWork();
+    expect(Number.isInteger(work.merges) && work.merges >= 0).toBe(true);
+    // At least the uplink just written and its fan-out rows sit in parts of their own tables.
+    expect(work.parts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fills a page with distinct messages when unmerged copies sit among them, and shows the latest copy', async () => {
+    const rows = [1, 2, 3, 4, 5].map((s) => uplink('dev-dup-page', s));
+    // Three separate inserts: three unmerged parts, so every message is read three times.
+    await store.insertUplinks(rows);
+    await store.insertUplinks(rows);
+    await store.insertUplinks(rows.map((r) => ({ ...r, receivedAtMs: r.receivedAtMs + 7000, source: `p1:${r.seq}` })));
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.conversation({ deviceId: 'dev-dup-page', fromMs: 0, toMs: T0 + 86400_000, limit: 2, order, ...(cursor ? { cursor } : {}) });
+        expect(page.items.length).toBeGreaterThan(0);
+        for (const item of page.items) {
+          if (item.kind !== 'uplink') throw new Error('expected uplinks only');
+          seen.push(item.seq);
+          expect(item.receivedAt).toBe(new Date(item.seq * 1000 + T0 + 40 + 7000).toISOString());
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(order === 'asc' ? [1, 2, 3, 4, 5] : [5, 4, 3, 2, 1]);
+    }
+  });
+
   it('pages through uplinks and downlinks merged in time order, both directions, without gaps or repeats', async () => {
     const ups = Array.from({ length: 25 }, (_, i) => uplink('dev-page', i + 1));
     await store.insertUplinks(ups);

@@ -145,9 +145,30 @@ export function itemPosition(item: ConversationItem): CursorPosition {
 }
 
 /**
+ * Reads up to `want` distinct rows of one source in (t, id) order. The tables collapse re-delivered
+ * duplicates only when they merge, and FINAL (collapsing at read time) costs most on exactly the
+ * freshly written, unmerged parts a history read hits. So rows are read as they are: copies of one
+ * message share (t, id) and arrive next to each other, the first of each run is kept, and when
+ * copies ate into the page the read is repeated with room for them.
+ */
+export async function readDistinct<R extends { t: number; id: string }>(want: number, read: (limit: number) => Promise<R[]>): Promise<R[]> {
+  for (let limit = want; ; ) {
+    const rows = await read(limit);
+    const distinct: R[] = [];
+    for (const r of rows) {
+      const prev = distinct[distinct.length - 1];
+      if (prev && Number(prev.t) === Number(r.t) && prev.id === r.id) continue;
+      distinct.push(r);
+    }
+    if (distinct.length >= want || rows.length < limit) return distinct.slice(0, want);
+    limit += 2 * (rows.length - distinct.length);
+  }
+}
+
+/**
  * One device's conversation — what it said (uplink) and what it was sent (downlink) — merged in
- * time order, with keyset pagination. Each source is read as a primary-key range (FINAL collapses
- * re-delivered duplicates), `limit + 1` rows each, then merged here.
+ * time order, with keyset pagination. Each source is read as a primary-key range, `limit + 1`
+ * distinct rows each (see `readDistinct`), then merged here.
  */
 export async function queryConversation(client: ClickHouseClient, q: ConversationQuery): Promise<ConversationPage> {
   const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
@@ -162,7 +183,6 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
     e: q.events ?? [],
     ma: q.metrics?.includes('*') ?? false,
     ea: q.events?.includes('*') ?? false,
-    n: q.limit + 1,
     ct: cursor?.t ?? 0,
     ci: cursor?.id ?? '',
   };
@@ -180,21 +200,27 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
   const uplinkSql = `
     SELECT ${upT} AS t, ${upId} AS id, toUnixTimestamp64Milli(received_at) AS r, boot_id, seq, firmware,
            sample_metrics, sample_values, sample_offsets, extras
-    FROM uplinks FINAL
+    FROM uplinks
     WHERE ${range.replaceAll('%T', 'device_time')} ${window('received_at')} ${scope} AND ${afterCursorSql(UPLINK_RANK, cursor, q.order, upT, upId)}
-    ORDER BY t ${dir}, id ${dir}
+    ORDER BY t ${dir}, id ${dir}, r DESC
     LIMIT {n:UInt32}`;
   const downT = 'toUnixTimestamp64Milli(issued_at)';
   const downlinkSql = `
     SELECT ${downT} AS t, command_id AS id, kind,
            if(isNull(expires_at), NULL, toUnixTimestamp64Milli(assumeNotNull(expires_at))) AS expires, body, issued_by
-    FROM downlinks FINAL
+    FROM downlinks
     WHERE ${range.replaceAll('%T', 'issued_at')} ${window('issued_at')} AND ${afterCursorSql(DOWNLINK_RANK, cursor, q.order, downT, 'command_id')}
     ORDER BY t ${dir}, id ${dir}
     LIMIT {n:UInt32}`;
 
-  const up = await (await client.query({ query: uplinkSql, query_params: params, format: 'JSONEachRow' })).json<UplinkSqlRow>();
-  const down = q.uplinksOnly ? [] : await (await client.query({ query: downlinkSql, query_params: params, format: 'JSONEachRow' })).json<DownlinkSqlRow>();
+  const read =
+    <R extends { t: number; id: string }>(query: string) =>
+    async (n: number) =>
+      (await client.query({ query, query_params: { ...params, n }, format: 'JSONEachRow' })).json<R>();
+  // A re-sent copy of an uplink differs only in when it was received; the most recently received
+  // copy is shown (ordered first by `r DESC`).
+  const up = await readDistinct(q.limit + 1, read<UplinkSqlRow>(uplinkSql));
+  const down = q.uplinksOnly ? [] : await readDistinct(q.limit + 1, read<DownlinkSqlRow>(downlinkSql));
 
   const merged: { pos: CursorPosition; item: () => ConversationItem }[] = [
     ...up.map((r) => ({ pos: { t: Number(r.t), rank: UPLINK_RANK, id: r.id }, item: () => toUplinkItem(r) })),
