@@ -89,9 +89,12 @@ try {
   say(`load: ${samples.toLocaleString('en')} samples (${uplinks.toLocaleString('en')} messages) in ${loadSeconds.toFixed(1)} s = ${Math.round(samples / loadSeconds).toLocaleString('en')} samples/s (raw rows, fan-out views and hourly rollups)`);
 
   const device = (i: number) => `bench-${String(Math.abs((i * 7919) % DEVICES)).padStart(6, '0')}`;
-  const history = await time(QUERIES, (i) => store.conversation({ deviceId: device(i), fromMs: 0, toMs: end + 86_400_000, limit: 500, order: 'desc' }));
+  // The settled round reads other devices (offset QUERIES) than the first round did.
+  const readHistory = (i: number) => store.conversation({ deviceId: device(i), fromMs: 0, toMs: end + 86_400_000, limit: 500, order: 'desc' });
+  const readSeries = (i: number) => store.metricSeries({ deviceId: device(i), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 });
+  const history = await time(QUERIES, readHistory);
   say(`per-device history (500-row conversation page): p50 ${history.p50.toFixed(1)} ms, p99 ${history.p99.toFixed(1)} ms`);
-  const series = await time(QUERIES, (i) => store.metricSeries({ deviceId: device(i), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 }));
+  const series = await time(QUERIES, readSeries);
   say(`per-device metric series (30 days, hourly): p50 ${series.p50.toFixed(1)} ms, p99 ${series.p99.toFixed(1)} ms`);
   const fleetN = Math.max(5, Math.floor(QUERIES / 5));
   const fleetQuery = { metric: 'power_w', fromMs: start, toMs: end, excludeDevices: [], minDevices: 5, bucket: 'hour' } as const;
@@ -108,9 +111,9 @@ try {
   // The per-device reads above ran while the engine was still merging the load's parts.
   const merged = await waitForMerges(store, 1_800_000, say);
   say(`after the merges ${merged.settled ? 'settled' : 'still running'} (${merged.seconds.toFixed(0)} s later, ${merged.parts} active parts):`);
-  const historySettled = await time(QUERIES, (i) => store.conversation({ deviceId: device(i + QUERIES), fromMs: 0, toMs: end + 86_400_000, limit: 500, order: 'desc' }));
+  const historySettled = await time(QUERIES, (i) => readHistory(i + QUERIES));
   say(`  per-device history (500-row conversation page): p50 ${historySettled.p50.toFixed(1)} ms, p99 ${historySettled.p99.toFixed(1)} ms`);
-  const seriesSettled = await time(QUERIES, (i) => store.metricSeries({ deviceId: device(i + QUERIES), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 }));
+  const seriesSettled = await time(QUERIES, (i) => readSeries(i + QUERIES));
   say(`  per-device metric series (30 days, hourly): p50 ${seriesSettled.p50.toFixed(1)} ms, p99 ${seriesSettled.p99.toFixed(1)} ms`);
 } finally {
   await raw.close();

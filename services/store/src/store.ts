@@ -73,7 +73,7 @@ export interface Store {
   /** True when the engine answers a trivial query. */
   ping(): Promise<boolean>;
   /**
-   * Background merges running now and active parts per table: how much the engine still has to
+   * Background merges running now and active parts over all tables: how much the engine still has to
    * fold together after a burst of inserts (reads slow down while many small parts exist).
    */
   backgroundWork(): Promise<{ merges: number; parts: number }>;
@@ -132,7 +132,7 @@ class ClickHouseStore implements Store {
   }
 
   insertUplinks(rows: readonly UplinkRow[]): Promise<void> {
-    return this.insertEncodedUplinks(rows.length === 0 ? Buffer.alloc(0) : encodeUplinks(rows), rows.length);
+    return rows.length === 0 ? Promise.resolve() : this.insertEncodedUplinks(encodeUplinks(rows), rows.length);
   }
 
   insertEncodedUplinks(body: Uint8Array, rows: number): Promise<void> {
