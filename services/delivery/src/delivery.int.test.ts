@@ -166,6 +166,8 @@ describe('webhook delivery', () => {
     await publish(device.id, [3], ['door_open']);
     await waitFor('the event delivered', () => rx.records().length >= 1);
     await waitFor('the log read', () => d.stats().uplinks >= 3);
+    // The receiver has the record before the dispatcher, on the answer, marks it delivered.
+    await waitFor('the delivery recorded', async () => (await registry.destinations.get(destination.id))!.delivery.delivered >= 1);
     expect(seqs(rx.records())).toEqual([3]);
     expect((await registry.destinations.get(destination.id))!.delivery).toMatchObject({ pending: 0, delivered: 1 });
   });
@@ -244,6 +246,7 @@ describe('webhook delivery', () => {
     expect(await registry.destinations.replay(destination.id)).toBe(3);
     await waitFor('the replay delivered', () => rx.records().length >= 4);
     expect(seqs(rx.records())).toEqual([4, 1, 2, 3]);
+    await waitFor('the replay recorded', async () => (await registry.destinations.get(destination.id))!.delivery.delivered >= 4);
     expect((await registry.destinations.get(destination.id))!.delivery).toMatchObject({ pending: 0, dead: 0, deadLettered: 3, delivered: 4 });
   });
 
