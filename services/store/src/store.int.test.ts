@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@parley/logger';
-import { openStore, type Store, type UplinkRow } from './index';
+import { connectStore, openStore, type Store, type UplinkRow } from './index';
 
 // chDB allows one data path per process, so the whole file shares one store directory.
 let dir: string;
@@ -105,6 +105,20 @@ describe('store (embedded chDB)', () => {
     expect(Number.isInteger(work.merges) && work.merges >= 0).toBe(true);
     // At least the uplink just written and its fan-out rows sit in parts of their own tables.
     expect(work.parts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has every partitioned table merge a month into one part an hour after its last write', async () => {
+    // A one-device read opens every part of the months it covers; migration 006 keeps finished
+    // months at one part. A table added later without the setting fails here.
+    const conn = await connectStore({ dataDir: dir });
+    const tables = await conn.reader
+      .query({ query: `SELECT name, create_table_query AS ddl FROM system.tables WHERE database = currentDatabase() AND partition_key != '' ORDER BY name`, format: 'JSONEachRow' })
+      .then((rs) => rs.json<{ name: string; ddl: string }>())
+      .finally(() => conn.close());
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['uplinks', 'samples', 'metric_hourly', 'metric_fleet_hourly']));
+    for (const t of tables) {
+      expect({ table: t.name, merges: /min_age_to_force_merge_seconds = 3600\b/.test(t.ddl) && /min_age_to_force_merge_on_partition_only = (1|true)\b/.test(t.ddl) }).toEqual({ table: t.name, merges: true });
+    }
   });
 
   it('fills a page with distinct messages when unmerged copies sit among them, and shows the latest copy', async () => {
