@@ -45,7 +45,9 @@ export async function startTestPlatform(options: { dataDir?: string; config?: Pa
     stop: () => platform.stop(),
     async destroy() {
       await platform.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      // chDB's engine outlives its connections: a part it was still writing when the store closed
+      // can land while the directory is being removed (ENOTEMPTY), so removal retries.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
     async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: { token?: string | null; body?: unknown; justification?: string | null } = {}) {
       const token = opts.token === undefined ? platform.token : opts.token;
