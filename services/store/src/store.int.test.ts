@@ -177,6 +177,10 @@ describe('store (embedded chDB)', () => {
       const ms = full.items.map((i) => Date.parse(i.time));
       const sorted = [...ms].sort((a, b) => (order === 'asc' ? a - b : b - a));
       expect(ms).toEqual(sorted);
+      // A downlink comes back whole: it rides in the uplink's columns inside the read.
+      const downlinks = full.items.filter((i) => i.kind === 'downlink');
+      expect(downlinks.find((d) => d.id === 'cmd-0')).toMatchObject({ type: 'command', commandId: 'cmd-0', expiresAt: null, issuedBy: 'engineer:e1', body: { name: 'defrost', params: {} } });
+      expect(downlinks.find((d) => d.id === 'cmd-1')).toMatchObject({ time: new Date(T0 + 10_000).toISOString(), expiresAt: new Date(T0 + 999_000).toISOString() });
     }
   });
 

@@ -144,24 +144,33 @@ export function itemPosition(item: ConversationItem): CursorPosition {
   return item.kind === 'uplink' ? { t: Date.parse(item.time), rank: UPLINK_RANK, id: item.id } : { t: Date.parse(item.time), rank: DOWNLINK_RANK, id: item.id };
 }
 
+type Keyed = { t: number; id: string };
+
 /**
- * Reads up to `want` distinct rows of one source in (t, id) order. The tables collapse re-delivered
- * duplicates only when they merge, and FINAL (collapsing at read time) costs most on exactly the
- * freshly written, unmerged parts a history read hits. So rows are read as they are: copies of one
- * message share (t, id) and arrive next to each other, the first of each run is kept, and when
- * copies ate into the page the read is repeated with room for them.
+ * Reads up to `want` distinct rows of each source (each in (t, id) order), every source in one
+ * read with one limit. The tables collapse re-delivered duplicates only when they merge, and FINAL
+ * (collapsing at read time) costs most on exactly the freshly written, unmerged parts a history
+ * read hits. So rows are read as they are: copies of one message share (t, id) and arrive next to
+ * each other, the first of each run is kept, and when copies ate into a source's page the read is
+ * repeated with room for them.
  */
-export async function readDistinct<R extends { t: number; id: string }>(want: number, read: (limit: number) => Promise<R[]>): Promise<R[]> {
+export async function readDistinct<S extends Record<string, Keyed[]>>(want: number, read: (limit: number) => Promise<S>): Promise<S> {
   for (let limit = want; ; ) {
-    const rows = await read(limit);
-    const distinct: R[] = [];
-    for (const r of rows) {
-      const prev = distinct[distinct.length - 1];
-      if (prev && Number(prev.t) === Number(r.t) && prev.id === r.id) continue;
-      distinct.push(r);
+    const sources = await read(limit);
+    const out: Record<string, Keyed[]> = {};
+    let copies = 0;
+    for (const [name, rows] of Object.entries(sources)) {
+      const distinct: Keyed[] = [];
+      for (const r of rows) {
+        const prev = distinct[distinct.length - 1];
+        if (prev && Number(prev.t) === Number(r.t) && prev.id === r.id) continue;
+        distinct.push(r);
+      }
+      out[name] = distinct.slice(0, want);
+      if (distinct.length < want && rows.length >= limit) copies = Math.max(copies, rows.length - distinct.length);
     }
-    if (distinct.length >= want || rows.length < limit) return distinct.slice(0, want);
-    limit += 2 * (rows.length - distinct.length);
+    if (copies === 0) return out as S;
+    limit += 2 * copies;
   }
 }
 
@@ -213,14 +222,28 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
     ORDER BY t ${dir}, id ${dir}
     LIMIT {n:UInt32}`;
 
-  const read =
-    <R extends { t: number; id: string }>(query: string) =>
-    async (n: number) =>
-      (await client.query({ query, query_params: { ...params, n }, format: 'JSONEachRow' })).json<R>();
   // A re-sent copy of an uplink differs only in when it was received; the most recently received
   // copy is shown (ordered first by `r DESC`).
-  const up = await readDistinct(q.limit + 1, read<UplinkSqlRow>(uplinkSql));
-  const down = q.uplinksOnly ? [] : await readDistinct(q.limit + 1, read<DownlinkSqlRow>(downlinkSql));
+  // One statement for both sources: each costs chDB a few milliseconds before any work. A
+  // downlink rides in the uplink's columns (its own fields as one JSON array in `extras`), so no
+  // row is wider than an uplink's; each source keeps its own order within the union.
+  const bothSql = `
+    SELECT ${UPLINK_RANK} AS src, t, id, r, boot_id, seq, firmware, sample_metrics, sample_values, sample_offsets, extras FROM (${uplinkSql})
+    UNION ALL
+    SELECT ${DOWNLINK_RANK}, t, id, toInt64(0), '', toUInt32(0), '', [], [], [], toJSONString((kind, expires, body, issued_by)) FROM (${downlinkSql})`;
+  const { up, down } = await readDistinct(q.limit + 1, async (n) => {
+    const rs = await client.query({ query: q.uplinksOnly ? uplinkSql : bothSql, query_params: { ...params, n }, format: 'JSONEachRow' });
+    const sources = { up: [] as UplinkSqlRow[], down: [] as DownlinkSqlRow[] };
+    for (const r of await rs.json<UplinkSqlRow & { src?: number }>()) {
+      if (r.src === undefined || Number(r.src) === UPLINK_RANK) {
+        sources.up.push(r);
+        continue;
+      }
+      const [kind, expires, body, issued_by] = JSON.parse(r.extras) as [string, number | null, string, string];
+      sources.down.push({ t: r.t, id: r.id, kind, expires, body, issued_by });
+    }
+    return sources;
+  });
 
   const merged: { pos: CursorPosition; item: () => ConversationItem }[] = [
     ...up.map((r) => ({ pos: { t: Number(r.t), rank: UPLINK_RANK, id: r.id }, item: () => toUplinkItem(r) })),

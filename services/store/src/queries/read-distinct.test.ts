@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readDistinct } from './conversation';
 
-/** A source in (t, id) order whose reads honour the limit, recording each limit asked for. */
-function source(rows: { t: number; id: string; copy?: number }[]) {
+type Row = { t: number; id: string; copy?: number };
+
+/** One source in (t, id) order whose reads honour the limit, recording each limit asked for. */
+function source(rows: Row[]) {
   const limits: number[] = [];
-  return { limits, read: async (limit: number) => (limits.push(limit), rows.slice(0, limit)) };
+  return { limits, read: async (limit: number) => (limits.push(limit), { rows: rows.slice(0, limit) }) };
 }
 
 describe('readDistinct', () => {
@@ -15,14 +17,14 @@ describe('readDistinct', () => {
       { t: 2, id: 'b' },
       { t: 2, id: 'c' },
     ]);
-    expect(await readDistinct(5, s.read)).toEqual([{ t: 1, id: 'a', copy: 2 }, { t: 2, id: 'b' }, { t: 2, id: 'c' }]);
+    expect((await readDistinct(5, s.read)).rows).toEqual([{ t: 1, id: 'a', copy: 2 }, { t: 2, id: 'b' }, { t: 2, id: 'c' }]);
     expect(s.limits).toEqual([5]);
   });
 
   it('reads again with room for the copies when they ate into the page', async () => {
     const rows = ['a', 'a', 'a', 'b', 'b', 'c', 'd', 'e'].map((id, i) => ({ t: i < 3 ? 1 : i < 5 ? 2 : i, id }));
     const s = source(rows);
-    expect((await readDistinct(4, s.read)).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(((await readDistinct(4, s.read)).rows).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
     expect(s.limits[0]).toBe(4);
     expect(s.limits.length).toBeGreaterThan(1);
   });
@@ -32,7 +34,7 @@ describe('readDistinct', () => {
       { t: 1, id: 'a' },
       { t: 1, id: 'a' },
     ]);
-    expect(await readDistinct(3, s.read)).toEqual([{ t: 1, id: 'a' }]);
+    expect((await readDistinct(3, s.read)).rows).toEqual([{ t: 1, id: 'a' }]);
     expect(s.limits).toEqual([3]);
   });
 
@@ -41,6 +43,16 @@ describe('readDistinct', () => {
       { t: 1, id: 'a' },
       { t: 2, id: 'a' },
     ]);
-    expect(await readDistinct(2, s.read)).toHaveLength(2);
+    expect((await readDistinct(2, s.read)).rows).toHaveLength(2);
+  });
+
+  it('reads two sources with one limit and widens it for the one whose page copies ate into', async () => {
+    const up = ['a', 'a', 'b', 'c'].map((id, i) => ({ t: i < 2 ? 1 : i, id }));
+    const down = ['x', 'y', 'z', 'w'].map((id, i) => ({ t: i, id }));
+    const limits: number[] = [];
+    const got = await readDistinct(3, async (limit) => (limits.push(limit), { up: up.slice(0, limit), down: down.slice(0, limit) }));
+    expect(got.up.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(got.down.map((r) => r.id)).toEqual(['x', 'y', 'z']);
+    expect(limits).toEqual([3, 5]);
   });
 });
