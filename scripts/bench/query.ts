@@ -89,18 +89,22 @@ try {
   say(`load: ${samples.toLocaleString('en')} samples (${uplinks.toLocaleString('en')} messages) in ${loadSeconds.toFixed(1)} s = ${Math.round(samples / loadSeconds).toLocaleString('en')} samples/s (raw rows, fan-out views and hourly rollups)`);
 
   const device = (i: number) => `bench-${String(Math.abs((i * 7919) % DEVICES)).padStart(6, '0')}`;
-  // The settled round reads other devices (offset QUERIES) than the first round did.
   const readHistory = (i: number) => store.conversation({ deviceId: device(i), fromMs: 0, toMs: end + 86_400_000, limit: 500, order: 'desc' });
   const readSeries = (i: number) => store.metricSeries({ deviceId: device(i), metric: 'power_w', fromMs: start, toMs: end, bucketSeconds: 3600 });
-  const history = await time(QUERIES, readHistory);
-  say(`per-device history (500-row conversation page): p50 ${history.p50.toFixed(1)} ms, p99 ${history.p99.toFixed(1)} ms`);
-  const series = await time(QUERIES, readSeries);
-  say(`per-device metric series (30 days, hourly): p50 ${series.p50.toFixed(1)} ms, p99 ${series.p99.toFixed(1)} ms`);
+  /** The per-device reads; each round (0: right after the load) reads other devices than the rounds before it. */
+  const timeDeviceReads = async (round: number) => {
+    const indent = round === 0 ? '' : '  ';
+    const history = await time(QUERIES, (i) => readHistory(i + round * QUERIES));
+    say(`${indent}per-device history (500-row conversation page): p50 ${history.p50.toFixed(1)} ms, p99 ${history.p99.toFixed(1)} ms`);
+    const series = await time(QUERIES, (i) => readSeries(i + round * QUERIES));
+    say(`${indent}per-device metric series (30 days, hourly): p50 ${series.p50.toFixed(1)} ms, p99 ${series.p99.toFixed(1)} ms`);
+  };
+  await timeDeviceReads(0);
   const fleetN = Math.max(5, Math.floor(QUERIES / 5));
   const fleetQuery = { metric: 'power_w', fromMs: start, toMs: end, excludeDevices: [], minDevices: 5, bucket: 'hour' } as const;
   const answeredBy = (await store.fleetMetric(fleetQuery)).source;
   await store.fleetRollupIdle();
-  /** The fleet queries of the issue; `indent` marks the second round, after the merges. */
+  /** The fleet queries of the issue; `indent` marks the rounds after the first. */
   const timeFleetQueries = async (indent: string) => {
     const fleet = await time(fleetN, () => store.fleetMetric(fleetQuery));
     say(`${indent}fleet percentiles by firmware × hour over ${DAYS} days (${(await store.fleetMetric(fleetQuery)).source}-level rollup; first answer from the ${answeredBy}-level one): p50 ${fleet.p50.toFixed(0)} ms, p99 ${fleet.p99.toFixed(0)} ms`);
@@ -115,10 +119,7 @@ try {
   // The reads above ran while the engine was still merging the load's parts.
   const merged = await waitForMerges(store, 1_800_000, say);
   say(`after the merges ${merged.settled ? 'settled' : 'still running'} (${merged.seconds.toFixed(0)} s later, ${merged.parts} active parts):`);
-  const historySettled = await time(QUERIES, (i) => readHistory(i + QUERIES));
-  say(`  per-device history (500-row conversation page): p50 ${historySettled.p50.toFixed(1)} ms, p99 ${historySettled.p99.toFixed(1)} ms`);
-  const seriesSettled = await time(QUERIES, (i) => readSeries(i + QUERIES));
-  say(`  per-device metric series (30 days, hourly): p50 ${seriesSettled.p50.toFixed(1)} ms, p99 ${seriesSettled.p99.toFixed(1)} ms`);
+  await timeDeviceReads(1);
   await timeFleetQueries('  ');
   // Migration 006 has the engine merge each finished month into one part an hour after its last
   // write; this round brings that state about at once, to show what a read of long history costs.
@@ -132,10 +133,7 @@ try {
   ).json<{ table: string; partition_id: string }>();
   for (const p of finished) await raw.reader.command({ query: `OPTIMIZE TABLE ${p.table} PARTITION ID '${p.partition_id}' FINAL` });
   say(`after merging the finished months into one part each (${finished.length} partitions, ${((performance.now() - t1) / 1000).toFixed(0)} s; what the engine does an hour after a month's last write):`);
-  const historyFinished = await time(QUERIES, (i) => readHistory(i + 2 * QUERIES));
-  say(`  per-device history (500-row conversation page): p50 ${historyFinished.p50.toFixed(1)} ms, p99 ${historyFinished.p99.toFixed(1)} ms`);
-  const seriesFinished = await time(QUERIES, (i) => readSeries(i + 2 * QUERIES));
-  say(`  per-device metric series (30 days, hourly): p50 ${seriesFinished.p50.toFixed(1)} ms, p99 ${seriesFinished.p99.toFixed(1)} ms`);
+  await timeDeviceReads(2);
   await timeFleetQueries('  ');
 } finally {
   await raw.close();
