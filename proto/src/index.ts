@@ -9,7 +9,7 @@ export type { CommandResult, CommandStatus, DeviceEvent, Downlink, DownlinkBody,
 export { COMMAND_STATUSES, SEVERITIES } from './enums';
 export { decodeDownlink, decodeUplink, encodeDownlink, encodeUplink } from './codec';
 export { ProtoDecodeError, ProtoEncodeError } from './errors';
-export { DEVICE_ID_PATTERN, downlinkTopic, isValidDeviceId, parseDeviceTopic, uplinkTopic, type DeviceTopic } from './topics';
+export { DEVICE_ID_PATTERN, downlinkTopic, isUplinkTopicOf, isValidDeviceId, parseDeviceTopic, uplinkTopic, type DeviceTopic } from './topics';
 export {
   BOOT_ID_PATTERN,
   COMMAND_ID_PATTERN,

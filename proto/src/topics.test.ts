@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEVICE_ID_PATTERN, downlinkTopic, isValidDeviceId, parseDeviceTopic, uplinkTopic } from './index';
+import { DEVICE_ID_PATTERN, downlinkTopic, isUplinkTopicOf, isValidDeviceId, parseDeviceTopic, uplinkTopic } from './index';
 
 const VALID_IDS = ['fridge-x1-000123', 'a', 'A1', '5f0c2a9e-7d41-4c1b-9d2e-0a1b2c3d4e5f', 'urn:dev:42', 'x.y_z', 'x'.repeat(128)];
 const INVALID_IDS = ['', '+', '#', 'a/b', 'a+', 'a#', '$SYS', '-lead', '.lead', '_lead', 'with space', 'tab\t', 'nul\u0000', 'ümlaut', 'x'.repeat(129), 'a\nb'];
@@ -72,5 +72,16 @@ describe('topics', () => {
     ['empty', ''],
   ])('returns null for %s (%j)', (_name, topic) => {
     expect(parseDeviceTopic(topic)).toBeNull();
+    expect(isUplinkTopicOf(topic, 'fridge-1')).toBe(false);
+  });
+
+  it('tells a device its own uplink topic from every other topic', () => {
+    for (const id of VALID_IDS) expect(isUplinkTopicOf(uplinkTopic(id), id)).toBe(true);
+    expect(isUplinkTopicOf('devices/fridge-1/up', 'fridge-2')).toBe(false);
+    expect(isUplinkTopicOf('devices/fridge-1/up', 'fridge-')).toBe(false);
+    expect(isUplinkTopicOf('devices/fridge-12/up', 'fridge-1')).toBe(false);
+    expect(isUplinkTopicOf('devices/fridge-1/down', 'fridge-1')).toBe(false);
+    expect(isUplinkTopicOf('devices/fridge-1xup', 'fridge-1')).toBe(false);
+    expect(isUplinkTopicOf('devicesXfridge-1/up', 'fridge-1')).toBe(false);
   });
 });

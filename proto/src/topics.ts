@@ -19,6 +19,9 @@ export function isValidDeviceId(id: unknown): id is string {
   return typeof id === 'string' && DEVICE_ID_PATTERN.test(id);
 }
 
+const PREFIX = 'devices/';
+const UP_SUFFIX = '/up';
+
 function requireDeviceId(id: string): string {
   if (!isValidDeviceId(id)) {
     const shown = typeof id === 'string' ? JSON.stringify((id as string).slice(0, 40)) : typeof id;
@@ -43,13 +46,26 @@ export function downlinkTopic(deviceId: string): string {
   return `devices/${requireDeviceId(deviceId)}/down`;
 }
 
+/**
+ * Whether `topic` is exactly `devices/{deviceId}/up`, for an id already known to be valid (an
+ * authenticated connection's): the broker asks this of every publish, so it compares in place
+ * instead of parsing the topic or building the expected one.
+ */
+export function isUplinkTopicOf(topic: string, deviceId: string): boolean {
+  return (
+    topic.length === PREFIX.length + deviceId.length + UP_SUFFIX.length &&
+    topic.startsWith(PREFIX) &&
+    topic.startsWith(deviceId, PREFIX.length) &&
+    topic.endsWith(UP_SUFFIX)
+  );
+}
+
 /** A topic of the device protocol, taken apart. */
 export interface DeviceTopic {
   deviceId: string;
   direction: 'up' | 'down';
 }
 
-const PREFIX = 'devices/';
 
 /**
  * Parses `devices/{deviceId}/up` or `devices/{deviceId}/down`. Anything else — other prefixes,

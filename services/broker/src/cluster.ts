@@ -4,7 +4,6 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
 import { AppError, DependencyError, describeError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
-import { parseDeviceTopic } from '@parley/proto';
 
 /** Options of the cluster mode: several brokers behind a TCP load balancer, sharing state in Redis. */
 export interface ClusterOptions {
@@ -52,8 +51,6 @@ interface PrefixedRedisEmitter {
   removeListener(topic: string, listener: Listener, done?: () => void): unknown;
   /** Publishes through Redis: every broker's listeners receive it (the sender's too). */
   emit(message: Message, done?: (err?: Error) => void): void;
-  /** MQEmitter's in-process dispatch, which mqemitter-redis itself uses for messages from Redis. */
-  _emit(message: Message, done?: (err?: Error) => void): void;
   close(done: () => void): void;
   readonly pubConn: RedisConnection;
   readonly subConn: RedisConnection;
@@ -101,14 +98,11 @@ function whenReady(conn: RedisConnection, timeoutMs: number): Promise<void> {
 }
 
 /**
- * Device uplinks stay in the broker that received them: their one consumer is the log (appended in
- * authorize-publish), and no MQTT client may subscribe to them (authorize-subscribe). Routing each
- * through Redis would only add a Redis PUBLISH per message on the hot path (measured on 2 cores,
- * one publisher, QoS 1: ≈ 30–44k msgs/s kept local, the same as one broker without Redis, against
- * ≈ 10–18k through Redis) and tie telemetry intake to Redis being up. Everything else — downlinks, and Aedes's own `$SYS/…` traffic (session
- * takeover, subscription sync, heartbeats) — goes through Redis to every broker.
+ * Aedes's `mq` over Redis: downlinks and Aedes's own `$SYS/…` traffic (session takeover,
+ * subscription sync, heartbeats) reach every broker. Device uplinks never get here (see
+ * `createBroker`). Closing gives up on a Redis that does not answer.
  */
-function routingEmitter(redis: PrefixedRedisEmitter, prefix: string) {
+function routingEmitter(redis: PrefixedRedisEmitter) {
   const emitter = {
     on(topic: string, listener: Listener, done?: () => void) {
       redis.on(topic, listener, done);
@@ -118,12 +112,7 @@ function routingEmitter(redis: PrefixedRedisEmitter, prefix: string) {
       redis.removeListener(topic, listener, done);
     },
     emit(message: Message, done?: (err?: Error) => void) {
-      if (parseDeviceTopic(message.topic)?.direction === 'up') {
-        // Listeners are registered under the prefixed topic; MQEmitterRedisPrefix strips it again.
-        redis._emit({ ...message, topic: prefix + message.topic }, done);
-      } else {
-        redis.emit(message, done);
-      }
+      redis.emit(message, done);
     },
     close(done: () => void) {
       let finished = false;
@@ -194,7 +183,7 @@ export async function openClusterState(options: ClusterOptions, logger: Logger):
     );
   }
 
-  const emitter = routingEmitter(redis, prefix);
+  const emitter = routingEmitter(redis);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
