@@ -175,6 +175,20 @@ export async function readDistinct<S extends Record<string, Keyed[]>>(want: numb
 }
 
 /**
+ * One source's rows in the order its SQL asked for — (t, id) in `order`, copies of one message most
+ * recently received (`r`) first — sorting them only if they are not. `readDistinct` needs that
+ * order; ClickHouse does not promise a branch's order through a UNION ALL (today each branch
+ * arrives as its one sorted stream, so this is one pass that finds nothing to do).
+ */
+export function inSourceOrder<R extends Keyed & { r?: number }>(rows: R[], order: Order): R[] {
+  const sign = order === 'asc' ? 1 : -1;
+  const cmp = (a: R, b: R) =>
+    sign * (Number(a.t) - Number(b.t) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) || Number(b.r ?? 0) - Number(a.r ?? 0);
+  for (let i = 1; i < rows.length; i++) if (cmp(rows[i - 1]!, rows[i]!) > 0) return rows.sort(cmp);
+  return rows;
+}
+
+/**
  * One device's conversation — what it said (uplink) and what it was sent (downlink) — merged in
  * time order, with keyset pagination. Each source is read as a primary-key range, `limit + 1`
  * distinct rows each (see `readDistinct`), then merged here.
@@ -226,10 +240,9 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
 
   // One statement for both sources: each costs chDB a few milliseconds before any work. A
   // downlink rides in the uplink's columns (its own fields as one JSON array in `extras`), so no
-  // row is wider than an uplink's. `readDistinct` needs each source in its own order: ClickHouse
-  // promises no order across a UNION ALL, but each branch ends in one sorted, limited stream that
-  // the union passes on as it comes (a version that sorted the union again, with downlink columns
-  // of their own, was 3 ms slower a page).
+  // row is wider than an uplink's. `readDistinct` needs each source in its own order, which
+  // `inSourceOrder` checks (a version that sorted the union in SQL, with downlink columns of their
+  // own, was 3 ms slower a page).
   const bothSql = `
     SELECT ${UPLINK_RANK} AS src, t, id, r, boot_id, seq, firmware, sample_metrics, sample_values, sample_offsets, extras FROM (${uplinkSql})
     UNION ALL
@@ -245,7 +258,7 @@ export async function queryConversation(client: ClickHouseClient, q: Conversatio
       const [kind, expires, body, issued_by] = JSON.parse(r.extras) as [string, number | null, string, string];
       sources.down.push({ t: r.t, id: r.id, kind, expires, body, issued_by });
     }
-    return sources;
+    return { up: inSourceOrder(sources.up, q.order), down: inSourceOrder(sources.down, q.order) };
   });
 
   const merged: { pos: CursorPosition; item: () => ConversationItem }[] = [

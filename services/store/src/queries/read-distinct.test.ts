@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDistinct } from './conversation';
+import { inSourceOrder, readDistinct } from './conversation';
 
 type Row = { t: number; id: string; copy?: number };
 
@@ -54,5 +54,33 @@ describe('readDistinct', () => {
     expect(got.up.map((r) => r.id)).toEqual(['a', 'b', 'c']);
     expect(got.down.map((r) => r.id)).toEqual(['x', 'y', 'z']);
     expect(limits).toEqual([3, 5]);
+  });
+});
+
+describe('inSourceOrder', () => {
+  it('leaves rows already in order as they are', () => {
+    const rows = [
+      { t: 3, id: 'b', r: 9 },
+      { t: 3, id: 'b', r: 7 },
+      { t: 3, id: 'a', r: 1 },
+      { t: 1, id: 'z', r: 1 },
+    ];
+    expect(inSourceOrder(rows, 'desc')).toBe(rows);
+    expect(inSourceOrder(rows, 'desc').map((r) => r.r)).toEqual([9, 7, 1, 1]);
+  });
+
+  it('puts interleaved rows back in (t, id) order with the latest received copy first', () => {
+    const rows = [
+      { t: 2, id: 'a', r: 5 },
+      { t: 1, id: 'b', r: 1 },
+      { t: 2, id: 'a', r: 8 },
+      { t: 1, id: 'a', r: 1 },
+    ];
+    expect(inSourceOrder([...rows], 'asc').map((r) => `${r.t}${r.id}${r.r}`)).toEqual(['1a1', '1b1', '2a8', '2a5']);
+    expect(inSourceOrder([...rows], 'desc').map((r) => `${r.t}${r.id}${r.r}`)).toEqual(['2a8', '2a5', '1b1', '1a1']);
+  });
+
+  it('orders rows without a receive time (downlinks) by (t, id) alone', () => {
+    expect(inSourceOrder([{ t: 1, id: 'y' }, { t: 1, id: 'x' }, { t: 0, id: 'z' }], 'asc').map((r) => r.id)).toEqual(['z', 'x', 'y']);
   });
 });
