@@ -52,6 +52,51 @@ describe('ingester', () => {
     expect(page.items.map((i) => (i.kind === 'uplink' ? i.seq : -1))).toEqual([1, 2, 3]);
   });
 
+  it('stores a large batch in chunks and, when a later chunk fails, stores the whole batch again without a visible duplicate', async () => {
+    // Chunks of two: [1, 2] [undecodable, 3] [4]; the second chunk's insert fails once.
+    let uplinkInserts = 0;
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      insertEncodedUplinks: async (body: Uint8Array, rows: number) => {
+        if (++uplinkInserts === 2) throw new Error('simulated ClickHouse outage');
+        return store.insertEncodedUplinks(body, rows);
+      },
+    });
+    // A log of its own, so the batch holds exactly these records.
+    const own = await openFileLog({ dir: join(dir, 'log-chunked'), log: logger });
+    const dlq = await openFileLog({ dir: join(dir, 'dead-letters-chunked'), log: logger });
+    try {
+      await own.append([
+        record('dev-chunk', testUplinkBytes('dev-chunk', 1)),
+        record('dev-chunk', testUplinkBytes('dev-chunk', 2)),
+        record('dev-chunk', Buffer.from([0xff, 0xfe]), 'ok'),
+        record('dev-chunk', testUplinkBytes('dev-chunk', 3)),
+        record('dev-chunk', testUplinkBytes('dev-chunk', 4)),
+      ]);
+      const ingester = await startIngester({ log: own, store: flaky, logger, group: 'ingester-chunked', maxBatchWaitMs: 5, chunkRecords: 2, deadLetterLog: dlq });
+      try {
+        await waitFor('the batch to be stored', async () => (await own.lag('ingester-chunked')).lag === 0n, 30_000);
+        // One failed attempt, then the batch whole: 3 chunk inserts + 3 again, less the one that failed.
+        expect(ingester.stats()).toMatchObject({ failedBatches: 1, batches: 1, records: 5, uplinks: 4, deadLetters: 1 });
+        expect(uplinkInserts).toBe(5);
+      } finally {
+        await ingester.stop();
+      }
+      const page = await store.conversation({ deviceId: 'dev-chunk', fromMs: 0, toMs: Date.now() + 60_000, limit: 10, order: 'asc' });
+      expect(page.items.map((i) => (i.kind === 'uplink' ? i.seq : -1))).toEqual([1, 2, 3, 4]);
+      const dl = await store.deadLetters({ deviceId: 'dev-chunk', fromMs: 0, toMs: Date.now() + 60_000, limit: 10 });
+      expect(dl.items.map((i) => i.reason)).toEqual(['decode_failed']);
+      // The dead-letter log gets the chunk's rejected record itself, not the one at its index in the batch.
+      const got: string[] = [];
+      const consumer = await dlq.consume({ group: 'inspect', maxBatchRecords: 100, maxBatchWaitMs: 5, handler: async (b) => void got.push(...b.records.map((r) => r.value.toString('hex'))) });
+      await waitFor('the dead letter in the dead-letter log', () => got.length >= 1, 10_000);
+      await consumer.stop();
+      expect(got).toEqual(['fffe']);
+    } finally {
+      await dlq.close();
+      await own.close();
+    }
+  });
+
   it('turns broker-rejected and undecodable records into dead letters with their reason', async () => {
     await log.append([
       record('dev-dl', Buffer.from([0x01, 0x02]), 'payload_too_large', 'payload is 99999 bytes; the limit is 2'),

@@ -13,6 +13,8 @@ export interface IngesterOptions {
   group?: string;
   maxBatchRecords?: number;
   maxBatchWaitMs?: number;
+  /** Records per insert within a batch (default 10,000); the next chunk converts during this one's insert. */
+  chunkRecords?: number;
   /** Called when a device reports a firmware version different from the last one seen. */
   onFirmware?: (deviceId: string, firmware: string) => Promise<void>;
   /**
@@ -73,24 +75,52 @@ export async function startIngester(options: IngesterOptions): Promise<Ingester>
   const converter = options.convertOn === 'main' ? inlineConverter() : threadConverter(logger);
   const noDevices: ReadonlySet<string> = new Set();
 
+  const chunkRecords = options.chunkRecords ?? 10_000;
+
+  /**
+   * A batch is stored in chunks, and the next chunk is converted (on the worker) while this one is
+   * inserted, so neither waits for the other. Offsets are still committed only after the handler
+   * resolved, i.e. after every chunk's insert.
+   */
   async function handle(batch: LogBatch): Promise<void> {
     const rowsFor = !options.onStored ? noDevices : (options.storedFor?.() ?? null);
-    const c = await converter.convert(batch.records.map(fromUplinkRecord), rowsFor);
-    const started = performance.now();
+    const entries = batch.records.map(fromUplinkRecord);
+    const convert = (first: number) => converter.convert(entries.slice(first, first + chunkRecords), rowsFor);
+    let insertMs = 0;
+    const stored = { uplinks: 0, deadLetters: 0 };
+    let next = convert(0);
+    try {
+      for (let first = 0; first < entries.length; first += chunkRecords) {
+        const c = await next;
+        if (first + chunkRecords < entries.length) next = convert(first + chunkRecords);
+        const started = performance.now();
+        await storeChunk(c, batch.records.slice(first, first + chunkRecords));
+        insertMs += performance.now() - started;
+        stored.uplinks += c.uplinks;
+        stored.deadLetters += c.dead.length;
+      }
+    } finally {
+      // A failed insert leaves the next chunk's conversion running: its outcome is not wanted.
+      next.catch(() => undefined);
+    }
+    // Counted once the whole batch is stored: a batch that fails part-way comes again whole.
+    stats.lastInsertMs = insertMs;
+    stats.uplinks += stored.uplinks;
+    stats.deadLetters += stored.deadLetters;
+    stats.batches++;
+    stats.records += batch.records.length;
+    stats.lastBatchRecords = batch.records.length;
+  }
+
+  async function storeChunk(c: ConvertedBatch, records: LogBatch['records']): Promise<void> {
     await options.store.insertEncodedUplinks(c.uplinksTsv, c.uplinks);
     await options.store.insertDeadLetters(c.dead);
     if (options.deadLetterLog && c.deadIndexes.length > 0) {
-      const records = c.deadIndexes.map((i) => batch.records[i]!);
-      await options.deadLetterLog.append(records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })));
+      const dead = c.deadIndexes.map((i) => records[i]!);
+      await options.deadLetterLog.append(dead.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })));
     }
     const done = Date.now();
-    stats.lastInsertMs = performance.now() - started;
     for (const receivedAtMs of c.receivedAtMs) latency.add(done - receivedAtMs);
-    stats.batches++;
-    stats.records += batch.records.length;
-    stats.uplinks += c.uplinks;
-    stats.deadLetters += c.dead.length;
-    stats.lastBatchRecords = batch.records.length;
     for (const d of c.dead) logger.info({ deviceId: d.deviceId, reason: d.reason, source: d.source }, 'dead letter stored');
     if (options.onFirmware) await trackFirmware(c.firmware);
     if (options.onCommandResults) await reportResults(c.commandResults);
