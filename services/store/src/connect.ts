@@ -48,6 +48,13 @@ function clientSettings(location: StoreLocation): ClickHouseClientConfigOptions[
     output_format_json_quote_64bit_integers: 0,
     session_timezone: 'UTC',
     max_execution_time: location.maxQuerySeconds ?? 30,
+    // An insert runs its materialized views in parallel rather than one after the other, and does
+    // not collapse or pre-aggregate equal keys inside the new part: the views' GROUP BY has already
+    // aggregated, and copies of a message are collapsed by merges and read around (FINAL, the
+    // conversation's readDistinct) however they arrived. Measured with bench:query (4M samples,
+    // fresh store, three runs each): 95k–137k samples/s without either, 197k–221k with both.
+    parallel_view_processing: 1,
+    optimize_on_insert: 0,
   };
 }
 
