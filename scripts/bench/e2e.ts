@@ -74,7 +74,7 @@ async function runStep(platform: BenchTarget, credsFile: string, rate: number): 
   const warmupS = Math.min(5, Math.max(2, Math.round(durationS / 4)));
   const sim = spawn(
     process.execPath,
-    ['--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS + 30}s`],
+    ['--max-semi-space-size=64', '--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS + 30}s`],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((r) => sim.once('exit', () => r()));
