@@ -35,7 +35,7 @@ function requireDeviceId(id: string): string {
  * @throws TypeError if `deviceId` is not valid: a topic built from it could match other devices.
  */
 export function uplinkTopic(deviceId: string): string {
-  return `devices/${requireDeviceId(deviceId)}/up`;
+  return `${PREFIX}${requireDeviceId(deviceId)}${UP_SUFFIX}`;
 }
 
 /**
@@ -65,7 +65,6 @@ export interface DeviceTopic {
   deviceId: string;
   direction: 'up' | 'down';
 }
-
 
 /**
  * Parses `devices/{deviceId}/up` or `devices/{deviceId}/down`. Anything else — other prefixes,
