@@ -18,6 +18,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
+import { NODE_FLAGS } from '../node-flags';
 import { createRootLogger } from '@parley/logger';
 import { tempDir } from '@parley/testkit';
 import { loadHistory, timeHistoryQueries, waitForMerges } from './history';
@@ -74,7 +75,7 @@ async function runStep(platform: BenchTarget, credsFile: string, rate: number): 
   const warmupS = Math.min(5, Math.max(2, Math.round(durationS / 4)));
   const sim = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS + 30}s`],
+    [...NODE_FLAGS, '--import', 'tsx', 'firmware-sim/src/main.ts', '--broker', platform.mqttUrl, '--devices', credsFile, '--count', String(deviceCount), '--rate', String(rate), '--samples', String(samples), '--duration', `${durationS + warmupS + 30}s`],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((r) => sim.once('exit', () => r()));

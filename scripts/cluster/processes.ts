@@ -3,6 +3,7 @@
  * their name, ready when their banner is complete, stopped with SIGTERM (SIGKILL after a grace).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { NODE_FLAGS } from '../node-flags';
 
 export interface Child {
   readonly name: string;
@@ -34,8 +35,7 @@ export function startChild(
   echo: ChildEcho = { out: process.stdout, err: process.stderr },
 ): Promise<Child> {
   // Own process group: a terminal Ctrl-C reaches only the script, which stops the children in order.
-  // A larger young generation, as `npm start` has (see README, Benchmarks): fewer, cheaper scavenges.
-  const proc = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const alive = () => proc.exitCode === null && proc.signalCode === null;
   const child = (banner: Record<string, string>): Child => ({
