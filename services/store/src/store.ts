@@ -1,6 +1,7 @@
 import { DependencyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { connectStore, type StoreConnection, type StoreLocation } from './connect';
+import { DownlinkDevices } from './downlink-devices';
 import { FleetRollup } from './fleet-rollup';
 import { migrate } from './migrate';
 import { countDeadLetters, queryDeadLetters, type DeadLetterPage, type DeadLetterQuery } from './queries/dead-letters';
@@ -102,6 +103,7 @@ class ClickHouseStore implements Store {
   constructor(
     private readonly conn: StoreConnection,
     private readonly log: Logger,
+    private readonly downlinkDevices: DownlinkDevices,
   ) {
     this.fleet = new FleetRollup({ client: conn.reader, maintenance: conn.writer, log, gate: (fn) => this.gate(fn) });
     // Slices left dirty by a previous run (a crash mid-rebuild) are rebuilt now.
@@ -166,11 +168,12 @@ class ClickHouseStore implements Store {
   }
 
   insertDownlinks(rows: readonly DownlinkRow[]): Promise<void> {
+    this.downlinkDevices.add(rows.map((r) => r.deviceId));
     return this.insert('downlinks', rows, encodeDownlinks);
   }
 
   conversation(q: ConversationQuery): Promise<ConversationPage> {
-    return queryConversation(this.conn.reader, q);
+    return queryConversation(this.conn.reader, this.downlinkDevices.mayHave(q.deviceId) ? q : { ...q, uplinksOnly: true });
   }
 
   metricSeries(q: MetricSeriesQuery): Promise<MetricSeries> {
@@ -275,12 +278,14 @@ class ClickHouseStore implements Store {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const log = options.log.child({ component: 'store' });
   const conn = await connectStore(options.location);
+  let downlinkDevices: DownlinkDevices;
   try {
     await migrate(conn.reader, log);
+    downlinkDevices = await DownlinkDevices.load(conn.reader, conn.mode === 'embedded');
   } catch (err) {
     await conn.close();
     throw err;
   }
   log.info({ mode: conn.mode }, 'store ready');
-  return new ClickHouseStore(conn, log);
+  return new ClickHouseStore(conn, log, downlinkDevices);
 }
