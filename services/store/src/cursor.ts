@@ -38,8 +38,13 @@ export function afterCursorSql(rank: number, cursor: CursorPosition | undefined,
   return `${tExpr} ${rankAfter ? gt + '=' : gt} {ct:Int64}`;
 }
 
+/** Ids compare as ClickHouse compares strings (bytewise for the ASCII ids the platform issues). */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Sort comparator matching the SQL order (time, rank, id). */
 export function compareItems(a: CursorPosition, b: CursorPosition, order: Order): number {
-  const c = a.t - b.t || a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const c = a.t - b.t || a.rank - b.rank || compareIds(a.id, b.id);
   return order === 'asc' ? c : -c;
 }

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { afterCursorSql, compareItems, decodeCursor, encodeCursor, type CursorPosition, type Order } from '../cursor';
+import { afterCursorSql, compareIds, compareItems, decodeCursor, encodeCursor, type CursorPosition, type Order } from '../cursor';
 
 export interface ConversationQuery {
   deviceId: string;
@@ -183,7 +183,7 @@ export async function readDistinct<S extends Record<string, Keyed[]>>(want: numb
 export function inSourceOrder<R extends Keyed & { r?: number }>(rows: R[], order: Order): R[] {
   const sign = order === 'asc' ? 1 : -1;
   const cmp = (a: R, b: R) =>
-    sign * (Number(a.t) - Number(b.t) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) || Number(b.r ?? 0) - Number(a.r ?? 0);
+    sign * (Number(a.t) - Number(b.t) || compareIds(a.id, b.id)) || Number(b.r ?? 0) - Number(a.r ?? 0);
   for (let i = 1; i < rows.length; i++) if (cmp(rows[i - 1]!, rows[i]!) > 0) return rows.sort(cmp);
   return rows;
 }
