@@ -21,6 +21,7 @@ export function isValidDeviceId(id: unknown): id is string {
 
 const PREFIX = 'devices/';
 const UP_SUFFIX = '/up';
+const DOWN_SUFFIX = '/down';
 
 function requireDeviceId(id: string): string {
   if (!isValidDeviceId(id)) {
@@ -43,7 +44,7 @@ export function uplinkTopic(deviceId: string): string {
  * @throws TypeError if `deviceId` is not valid: a topic built from it could match other devices.
  */
 export function downlinkTopic(deviceId: string): string {
-  return `devices/${requireDeviceId(deviceId)}/down`;
+  return `${PREFIX}${requireDeviceId(deviceId)}${DOWN_SUFFIX}`;
 }
 
 /**
